@@ -1,0 +1,215 @@
+"""Configs: YAML files in `training/configs/`, resolved as defaults <- file <- command-line overrides.
+
+Owns loading, merging, override parsing, the canonical config hash and saving the resolved config beside an artifact.
+The resolved config is a plain dict of JSON-compatible values (it is embedded in checkpoints and manifests as is).
+May import: the standard library and PyYAML only.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+DEFAULTS_FILE = CONFIG_DIR / "defaults.yaml"
+RESOLVED_CONFIG_NAME = "resolved-config.yaml"
+
+# A config file may name the defaults it builds on (a file name in CONFIG_DIR); the key is consumed, not kept.
+DEFAULTS_KEY = "defaults"
+
+
+class ConfigError(Exception):
+    """A config that cannot be read or resolved. `code` is stable; the message names the file or key at fault."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: Iterable[str] = (),
+    *,
+    defaults: str | Path | None = None,
+) -> dict[str, Any]:
+    """Resolves defaults <- file <- overrides into a plain dict.
+
+    `defaults` (a path, or a file name in CONFIG_DIR) wins over the file's own `defaults:` key, which wins over
+    `defaults.yaml`. Overrides are `key.sub=value` with the value parsed as a YAML scalar or flow collection; an
+    override may only set a key that the defaults or the file already define (typos fail loudly), unless written
+    `+key.sub=value`.
+    """
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        file_values = _read_yaml_mapping(Path(path))
+    named_defaults = file_values.pop(DEFAULTS_KEY, None)
+    defaults_path = _resolve_defaults_path(defaults if defaults is not None else named_defaults, path)
+    resolved = _read_yaml_mapping(defaults_path)
+    resolved.pop(DEFAULTS_KEY, None)
+    resolved = merge_config(resolved, file_values)
+    for override in overrides:
+        apply_override(resolved, override)
+    _require_json_compatible(resolved, where=str(path or defaults_path))
+    return resolved
+
+
+def merge_config(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merges `update` into a copy of `base`: nested mappings merge, anything else is replaced."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_config(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def apply_override(cfg: dict[str, Any], override: str) -> None:
+    """Applies one `key.sub=value` (or `+key.sub=value` to add a new key) to `cfg` in place."""
+    key_path, sep, raw_value = override.partition("=")
+    if not sep or not key_path.strip():
+        raise ConfigError(
+            "CONFIG_OVERRIDE_SYNTAX",
+            f"override {override!r}: expected key.sub=value (for example export.opset=17)",
+        )
+    adding = key_path.startswith("+")
+    keys = key_path.removeprefix("+").strip().split(".")
+    if any(not k for k in keys):
+        raise ConfigError("CONFIG_OVERRIDE_SYNTAX", f"override {override!r}: empty key segment in {key_path!r}")
+    try:
+        value = yaml.safe_load(raw_value) if raw_value.strip() else None
+    except yaml.YAMLError as err:
+        raise ConfigError(
+            "CONFIG_OVERRIDE_VALUE",
+            f"override {override!r}: value {raw_value!r} is not valid YAML ({_first_line(err)})",
+        ) from err
+    node: dict[str, Any] = cfg
+    for depth, key in enumerate(keys[:-1]):
+        child = node.get(key)
+        if child is None and adding:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            where = ".".join(keys[: depth + 1])
+            found = "missing" if child is None else f"a {type(child).__name__}"
+            raise ConfigError(
+                "CONFIG_UNKNOWN_KEY",
+                f"override {override!r}: {where!r} is {found}, expected a section; known keys here: {_known(node)}",
+            )
+        node = child
+    leaf = keys[-1]
+    if leaf not in node and not adding:
+        raise ConfigError(
+            "CONFIG_UNKNOWN_KEY",
+            f"override {override!r}: no key {key_path!r} in the config; known keys here: {_known(node)}. "
+            f"Write +{key_path}=... to add a new key.",
+        )
+    node[leaf] = value
+
+
+def canonical_json(cfg: Mapping[str, Any]) -> str:
+    """The one serialisation that config hashes are computed on: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(cfg, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def config_hash(cfg: Mapping[str, Any]) -> str:
+    """sha256 (hex) of the canonical JSON of a resolved config; independent of key order."""
+    _require_json_compatible(cfg, where="config")
+    return hashlib.sha256(canonical_json(cfg).encode("utf-8")).hexdigest()
+
+
+def save_resolved_config(cfg: Mapping[str, Any], artifact_dir: str | Path) -> Path:
+    """Writes `resolved-config.yaml` (with its hash in a header comment) into `artifact_dir`; returns its path."""
+    out_dir = Path(artifact_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / RESOLVED_CONFIG_NAME
+    header = f"# Resolved tinysr-train config. configHash: {config_hash(cfg)}\n"
+    body = yaml.safe_dump(dict(cfg), sort_keys=True, allow_unicode=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(header + body, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def config_diff(expected: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:
+    """Dotted keys whose values differ between two configs (added, removed or changed), sorted."""
+    flat_expected, flat_found = _flatten(expected), _flatten(found)
+    keys = set(flat_expected) | set(flat_found)
+    return sorted(k for k in keys if flat_expected.get(k, _MISSING) != flat_found.get(k, _MISSING))
+
+
+_MISSING = object()
+
+
+def _flatten(cfg: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in cfg.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _resolve_defaults_path(defaults: Any, config_path: str | Path | None) -> Path:
+    if defaults is None:
+        return DEFAULTS_FILE
+    if not isinstance(defaults, (str, Path)):
+        raise ConfigError(
+            "CONFIG_INVALID",
+            f"{config_path}: '{DEFAULTS_KEY}' must be a file name in {CONFIG_DIR}, found {type(defaults).__name__}",
+        )
+    candidate = Path(defaults)
+    if not candidate.is_absolute() and not candidate.exists():
+        candidate = CONFIG_DIR / candidate
+    return candidate
+
+
+def _read_yaml_mapping(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError("CONFIG_NOT_FOUND", f"config file {path} does not exist; configs live in {CONFIG_DIR}")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError("CONFIG_PARSE", f"config file {path} is not valid YAML: {_first_line(err)}") from err
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(
+            "CONFIG_INVALID", f"config file {path}: expected a mapping at the top level, found {type(loaded).__name__}"
+        )
+    return loaded
+
+
+def _require_json_compatible(value: Any, *, where: str, key: str = "") -> None:
+    """Rejects values that would not survive JSON (YAML dates, non-string keys, NaN), naming the key."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ConfigError("CONFIG_INVALID", f"{where}: key {k!r} under {key or '<root>'!r} must be a string")
+            _require_json_compatible(v, where=where, key=f"{key}.{k}" if key else k)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _require_json_compatible(item, where=where, key=f"{key}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError("CONFIG_INVALID", f"{where}: {key!r} is {value}, expected a finite number")
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        raise ConfigError(
+            "CONFIG_INVALID",
+            f"{where}: {key!r} holds a {type(value).__name__} ({value!r}); quote it to make it a string",
+        )
+
+
+def _known(node: Mapping[str, Any]) -> str:
+    return ", ".join(sorted(node)) or "(none)"
+
+
+def _first_line(err: Exception) -> str:
+    return " ".join(str(err).split())
