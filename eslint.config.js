@@ -3,11 +3,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import svelte from 'eslint-plugin-svelte';
 
-/** Import patterns a layer must not use, with the reason shown in the lint error. */
-const forbid = (patterns) => ({
-  'no-restricted-imports': ['error', { patterns: patterns.map(([group, message]) => ({ group, message })) }],
-});
+/**
+ * Imports a layer must not use, with the reason shown in the lint error. Bare module names ('sharp', 'electron') are
+ * matched exactly; entries containing a slash or a glob are path patterns.
+ */
+const forbid = (rules) => {
+  const isModuleName = (spec) => /^(node:)?[a-z@][\w.-]*$/.test(spec);
+  const paths = [];
+  const patterns = [];
+  for (const [specs, message] of rules) {
+    for (const spec of specs.filter(isModuleName)) paths.push({ name: spec, message });
+    const globs = specs.filter((spec) => !isModuleName(spec));
+    if (globs.length) patterns.push({ group: globs, message });
+  }
+  return { 'no-restricted-imports': ['error', { paths, patterns }] };
+};
 
 const NATIVE = [['sharp', 'onnxruntime-node'], 'Pure layers stay free of native modules (image IO lives in core/imageio, inference in core/engine).'];
 const NODE_IO = [['node:fs', 'node:fs/*', 'fs', 'node:child_process', 'node:worker_threads'], 'Pure layers do no I/O.'];
@@ -17,6 +29,11 @@ export default tseslint.config(
   { ignores: ['dist/**', 'dist-electron/**', 'node_modules/**', 'training/**', 'out/**', 'renderer/dist/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {

@@ -1,0 +1,352 @@
+// The engine: upscales image files with ONNX models, in whatever process hosts it (the engine worker in practice; see
+// engine-client.ts for the API callers use). One Engine owns the models listing and the session cache.
+//
+// One image: find the model -> check the output can be written -> decode (imageio) -> plan tiles (tiling) -> batches
+// of tiles through session.run with provider fallback and out-of-memory recovery (tile-loop) -> stitch band by band
+// into the output buffer (tiling) -> colour fix per manifest (tiling) -> alpha (imageio) -> atomic encode (imageio).
+// Memory: the output buffer (3 samples per output pixel) plus the stitcher's band of float rows, one batch of tiles
+// and the decoded LR input; no full-size float copy ever exists.
+//
+// May import: onnxruntime-node (via ./session-cache, ./providers), core/tiling, core/imageio, core/models, core/shared.
+import fs from 'node:fs';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import {
+  assertOutputWritable,
+  decodeImage,
+  DEFAULT_PIXEL_LIMITS,
+  encodeImage,
+  upscaleAlpha,
+  type OutputFormat as ImageOutputFormat,
+  type PixelBuffer,
+} from '../imageio/index.js';
+import {
+  FileDigestCache,
+  findModel,
+  listModels,
+  packageRoot,
+  resolveModelLocations,
+  type InstalledModel,
+  type ModelListing,
+  type Precision,
+} from '../models/index.js';
+import {
+  EngineConfigSchema,
+  ProbeRequestSchema,
+  UpscaleRequestSchema,
+  type EngineConfig,
+  type ResolvedEngineConfig,
+  type EngineEvent,
+  type OutputFormat,
+  type ProbeReport,
+  type ProbeRequest,
+  type ProviderName,
+  type ResolvedUpscaleRequest,
+  type UpscaleRequest,
+  type UpscaleResult,
+} from '../shared/engine-protocol.js';
+import { describeIssues } from '../shared/describe-issues.js';
+import { AppError } from '../shared/errors.js';
+import type { Manifest } from '../shared/manifest.js';
+import {
+  applyColorFix,
+  BandStitcher,
+  ChannelStatsAccumulator,
+  extractBatch,
+  planTiles,
+  type Raster,
+  type TilePlan,
+  type TileSpec,
+} from '../tiling/index.js';
+import { ThroughputEta } from './eta.js';
+import { probeProviders, providerOrder } from './providers.js';
+import { SessionCache } from './session-cache.js';
+import { runTileLoop, throwIfCancelled, type TilePass, type TileRunner } from './tile-loop.js';
+import { resolveTiling } from './tile-rule.js';
+
+// Compile-time check: the request's format names and imageio's must stay the same list.
+type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _formatsMatch: SameUnion<OutputFormat, ImageOutputFormat> = true;
+
+export interface JobContext {
+  signal?: AbortSignal | undefined;
+  onEvent?: ((event: EngineEvent) => void) | undefined;
+}
+
+/** Tiles per run when the model has a dynamic batch axis and the caller does not choose. */
+export const DEFAULT_BATCH = 4;
+
+const FORMAT_BY_EXTENSION: Record<string, OutputFormat> = {
+  '.png': 'png',
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.webp': 'webp',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
+  '.avif': 'avif',
+};
+
+function outputFormat(request: ResolvedUpscaleRequest): OutputFormat {
+  if (request.format) return request.format;
+  const format = FORMAT_BY_EXTENSION[path.extname(request.output).toLowerCase()];
+  if (!format) {
+    throw new AppError('INVALID_ARGUMENT', `Cannot tell the output format of ${request.output} from its extension; name it .png, .jpg, .webp, .tif or .avif, or pass a format.`, {
+      path: request.output,
+    });
+  }
+  return format;
+}
+
+function tileSpec(manifest: Manifest, tile: number): TileSpec {
+  const rule = manifest.tile;
+  return rule.mode === 'fixed' ? { mode: 'fixed', size: rule.size } : { mode: 'free', size: tile, multipleOf: rule.multipleOf, min: rule.min };
+}
+
+/** The blend margin: the receptive field when the overlap leaves room for it, else the tiling default. */
+function blendMargin(manifest: Manifest, overlap: number): number | undefined {
+  const field = manifest.receptiveField;
+  return field !== undefined && 2 * field < overlap ? field : undefined;
+}
+
+function readSoftwareName(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+    return `TinySR Studio ${pkg.version ?? ''}`.trim();
+  } catch {
+    return 'TinySR Studio';
+  }
+}
+
+/** Wraps a session as a TileRunner that checks output shapes and adds its run() time to `timing.runMs`. */
+function sessionRunner(session: ort.InferenceSession, manifest: Manifest, timing: { runMs: number }): TileRunner {
+  const { input: inputName, output: outputName } = manifest.io;
+  const scale = manifest.scale;
+  return {
+    async run(input, count, height, width) {
+      const feeds = { [inputName]: new ort.Tensor('float32', input, [count, 3, height, width]) };
+      const started = performance.now();
+      const outputs = await session.run(feeds);
+      timing.runMs += performance.now() - started;
+      const output = outputs[outputName];
+      const expected = [count, 3, height * scale, width * scale];
+      if (!output || output.type !== 'float32' || output.dims.some((d, i) => d !== expected[i])) {
+        throw new AppError(
+          'INFERENCE_FAILED',
+          `Model "${manifest.id}" returned ${output ? `${output.type} [${output.dims.join(', ')}]` : `no "${outputName}" output`}, expected float32 [${expected.join(', ')}]; check the manifest's scale and io names.`,
+        );
+      }
+      return output.data as Float32Array;
+    },
+  };
+}
+
+export class Engine {
+  private readonly config: ResolvedEngineConfig;
+  private readonly sessions: SessionCache;
+  private readonly digests: FileDigestCache;
+  private listing: Promise<ModelListing> | undefined;
+  private readonly software = readSoftwareName();
+  /** Providers whose session creation failed, with the error: not retried for every image. */
+  private readonly unavailable = new Map<ProviderName, AppError>();
+
+  constructor(config: EngineConfig = {}) {
+    this.config = EngineConfigSchema.parse(config);
+    this.sessions = new SessionCache(this.config.threads);
+    this.digests = new FileDigestCache(this.locations().digestCacheFile);
+  }
+
+  private locations() {
+    const m = this.config.models;
+    return resolveModelLocations({
+      ...(m.bundledDir !== undefined ? { bundledDir: m.bundledDir } : {}),
+      ...(m.userDir !== undefined ? { userDir: m.userDir ?? undefined } : {}),
+      ...(m.digestCacheFile !== undefined ? { digestCacheFile: m.digestCacheFile ?? undefined } : {}),
+    });
+  }
+
+  /** The installed models (listed once; `refresh` re-reads the folders). */
+  models(refresh = false): Promise<ModelListing> {
+    if (refresh || !this.listing) {
+      this.listing = listModels(this.locations(), this.digests);
+      this.listing.catch(() => (this.listing = undefined));
+    }
+    return this.listing;
+  }
+
+  /** The model `id`, re-reading the folders once if it is not known (a model added since the last listing). */
+  async model(id: string): Promise<InstalledModel> {
+    try {
+      return findModel(await this.models(), id);
+    } catch {
+      return findModel(await this.models(true), id);
+    }
+  }
+
+  async probe(request: ProbeRequest = {}): Promise<ProbeReport> {
+    const { model: id } = ProbeRequestSchema.parse(request);
+    let model: InstalledModel | undefined;
+    if (id !== undefined) model = await this.model(id);
+    else model = [...(await this.models()).models].sort((a, b) => a.manifest.files.fp32.bytes - b.manifest.files.fp32.bytes)[0];
+    if (!model) throw new AppError('MODEL_NOT_FOUND', 'No valid model is installed to probe providers with; run `tinysr models` to see why.');
+    return probeProviders(model, this.config.threads);
+  }
+
+  async upscale(rawRequest: UpscaleRequest, context: JobContext = {}): Promise<UpscaleResult> {
+    const started = performance.now();
+    const { signal } = context;
+    const emit = (event: EngineEvent): void => context.onEvent?.(event);
+    const parsed = UpscaleRequestSchema.safeParse(rawRequest);
+    if (!parsed.success) {
+      throw new AppError('INVALID_ARGUMENT', `Invalid upscale request: ${describeIssues(parsed.error.issues, 'the request').join('; ')}.`, { details: { argument: 'request' } });
+    }
+    const request = parsed.data;
+    const format = outputFormat(request);
+    emit({ type: 'stage', stage: 'loading-model' });
+    const model = await this.model(request.model);
+    const { manifest } = model;
+    const scale = manifest.scale;
+    const { tile, overlap } = resolveTiling(manifest, request);
+    const batch = manifest.io.dynamicBatch ? (request.batch ?? DEFAULT_BATCH) : 1;
+    await assertOutputWritable(request.output, { overwrite: request.overwrite });
+
+    throwIfCancelled(signal);
+    emit({ type: 'stage', stage: 'decoding' });
+    const image = await decodeImage(request.input, {
+      maxInputPixels: this.config.maxInputPixels ?? DEFAULT_PIXEL_LIMITS.maxInputPixels,
+      maxOutputPixels: this.config.maxOutputPixels ?? DEFAULT_PIXEL_LIMITS.maxOutputPixels,
+      scale,
+      signal,
+    });
+    const maxValue = image.bitDepth === 16 ? 65535 : 255;
+    const lr: Raster = { data: image.rgb, width: image.width, height: image.height, channels: 3, maxValue };
+    const outWidth = image.width * scale;
+    const outHeight = image.height * scale;
+    let outputData: PixelBuffer;
+    try {
+      outputData = image.bitDepth === 16 ? new Uint16Array(outWidth * outHeight * 3) : new Uint8Array(outWidth * outHeight * 3);
+    } catch (err) {
+      throw new AppError('OUT_OF_MEMORY', `Not enough memory for the ${outWidth} x ${outHeight} output of ${request.input}.`, { path: request.input, cause: err });
+    }
+    const output: Raster = { data: outputData, width: outWidth, height: outHeight, channels: 3, maxValue };
+
+    emit({ type: 'stage', stage: 'upscaling' });
+    const timing = { runMs: 0 };
+    const eta = new ThroughputEta();
+    const providers = providerOrder(request.provider);
+    const loopStarted = performance.now();
+    let pass: ImagePass | undefined;
+    const result = await runTileLoop({
+      initial: { provider: providers[0] ?? 'cpu', batch, tile },
+      fallbacks: providers.slice(1),
+      tileRule: manifest.tile,
+      overlap,
+      signal,
+      runnerFor: (provider) => this.runnerFor(model, provider, request.precision, timing),
+      releaseProvider: (provider) => this.sessions.evictProvider(provider),
+      beginPass: (side) => {
+        const plan = planTiles({ width: lr.width, height: lr.height, scale, tile: tileSpec(manifest, side), overlap, margin: blendMargin(manifest, overlap) });
+        pass = new ImagePass(plan, lr, output, batch, manifest.colorFix === 'adain');
+        return pass;
+      },
+      onNotice: emit,
+      onTile: (done, tiles, ms, tileArea) => {
+        eta.record(tileArea, ms);
+        emit({ type: 'progress', tile: done, tiles, ms, elapsedMs: performance.now() - loopStarted, etaMs: eta.estimateMs((tiles - done) * tileArea) });
+      },
+    });
+
+    throwIfCancelled(signal);
+    const outputStats = pass?.outputStats?.result();
+    applyColorFix(manifest.colorFix, output, lr, outputStats ? { outputStats } : {});
+    const alpha = image.alpha ? await upscaleAlpha(image.alpha, image.width, image.height, scale, image.bitDepth) : undefined;
+    throwIfCancelled(signal);
+    emit({ type: 'stage', stage: 'encoding' });
+    await encodeImage(
+      { rgb: outputData, alpha, width: outWidth, height: outHeight, bitDepth: image.bitDepth },
+      {
+        path: request.output,
+        format,
+        quality: request.quality,
+        metadata: request.metadata,
+        colorProfile: 'source',
+        provenance: { software: this.software, model: manifest.id, scale },
+        overwrite: request.overwrite,
+        source: image.source,
+        signal,
+      },
+    );
+    return {
+      input: request.input,
+      output: request.output,
+      model: manifest.id,
+      inputSize: { width: image.width, height: image.height },
+      outputSize: { width: outWidth, height: outHeight },
+      provider: result.plan.provider,
+      precision: request.precision,
+      tile: result.plan.tile,
+      batch: result.plan.batch,
+      tiles: result.tiles,
+      wallMs: performance.now() - started,
+      runMs: timing.runMs,
+    };
+  }
+
+  private async runnerFor(model: InstalledModel, provider: ProviderName, precision: Precision, timing: { runMs: number }): Promise<TileRunner> {
+    const known = this.unavailable.get(provider);
+    if (known) throw known;
+    try {
+      return sessionRunner(await this.sessions.get(model, provider, precision), model.manifest, timing);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'PROVIDER_UNAVAILABLE') this.unavailable.set(provider, err);
+      throw err;
+    }
+  }
+
+  /** Releases every onnxruntime session. */
+  async dispose(): Promise<void> {
+    await this.sessions.releaseAll();
+  }
+}
+
+/**
+ * A pass over `lr` with one tile plan: batches extracted into one reused buffer, outputs stitched band by band into
+ * `output`, and the output's channel statistics gathered as rows finish (for AdaIN, without another full pass).
+ */
+class ImagePass implements TilePass {
+  readonly tiles: number;
+  readonly tileWidth: number;
+  readonly tileHeight: number;
+  /** Channel statistics of the finished output rows, gathered only when the colour fix needs them (AdaIN). */
+  readonly outputStats: ChannelStatsAccumulator | undefined;
+  private readonly stitcher: BandStitcher;
+  private readonly inputBuffer: Float32Array;
+
+  constructor(
+    private readonly plan: TilePlan,
+    private readonly lr: Raster,
+    private readonly output: Raster,
+    batch: number,
+    gatherStats: boolean,
+  ) {
+    this.outputStats = gatherStats ? new ChannelStatsAccumulator() : undefined;
+    this.tiles = plan.tiles.length;
+    this.tileWidth = plan.tileWidth;
+    this.tileHeight = plan.tileHeight;
+    this.stitcher = new BandStitcher(plan, output);
+    this.inputBuffer = new Float32Array(plan.inputTileLength * Math.min(batch, plan.tiles.length));
+  }
+
+  input(first: number, count: number): Float32Array {
+    return extractBatch(this.lr, this.plan.tiles.slice(first, first + count), this.inputBuffer);
+  }
+
+  accept(first: number, count: number, data: Float32Array): void {
+    const length = this.plan.outputTileLength;
+    for (let i = 0; i < count; i++) {
+      const tile = this.plan.tiles[first + i];
+      if (!tile) continue;
+      const rows = this.stitcher.add(tile, data.subarray(i * length, (i + 1) * length));
+      this.outputStats?.addRows(this.output, rows.from, rows.to);
+    }
+  }
+}

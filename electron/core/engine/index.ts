@@ -1,0 +1,42 @@
+// Public API of the engine, for every caller (the CLI, the app's queue, the browser-mode server). Importing it never
+// loads onnxruntime or sharp into the caller's process: inference runs in the engine process.
+//
+//   const engine = new EngineClient({ config: { threads: 0, models: { bundledDir, userDir } } });
+//   await engine.start();                                   // optional: requests start the worker on demand
+//   const result = await engine.upscale(
+//     { input, output, model: 'realesrgan-x4fast', provider: 'auto', tile, overlap, format, quality,
+//       metadata: 'keep' | 'strip', overwrite: false },
+//     { signal, onEvent },                                  // AbortSignal cancel; events below
+//   );                                                      // -> UpscaleResult: sizes, provider/tile/batch used, tiles, wallMs, runMs
+//   const report = await engine.probe({ model? });          // -> ProbeReport: each provider ok or the reason, and `auto`'s pick
+//   await engine.restart(); await engine.close();
+//
+// Events (EngineEvent, validated zod schemas in core/shared/engine-protocol.ts):
+//   { type: 'stage', stage: 'loading-model' | 'decoding' | 'upscaling' | 'encoding' }
+//   { type: 'progress', tile, tiles, ms, elapsedMs, etaMs }  after every tile; etaMs from measured throughput
+//   { type: 'notice', code: 'provider-fallback' | 'oom-smaller-batch' | 'oom-smaller-tile' | 'oom-next-provider', message, details }
+// Errors: promises reject with AppError (core/shared/errors.ts) rebuilt from the worker's JSON: INPUT_*, OUTPUT_*,
+// MODEL_*, PROVIDER_UNAVAILABLE, OUT_OF_MEMORY, INFERENCE_FAILED, CANCELLED (nothing written), ENGINE_CRASHED (the
+// worker died; the next request starts a fresh one).
+//
+// Hosting: dist/core/engine/worker-main.js is the engine process's entry, for child_process.fork (EngineClient) and
+// Electron's utilityProcess.fork alike (see worker-port.ts). The in-process Engine (engine.ts) is what it runs.
+//
+// May import: ./engine-client, ./eta, ./tile-rule, core/shared.
+export { defaultWorkerPath, EngineClient, type EngineClientOptions, type JobOptions } from './engine-client.js';
+export { formatDuration, ThroughputEta } from './eta.js';
+export { resolveTiling, type TileChoice } from './tile-rule.js';
+export type {
+  EngineConfig,
+  EngineEvent,
+  NoticeEvent,
+  ProbeReport,
+  ProbeRequest,
+  ProgressEvent,
+  ProviderChoice,
+  ProviderName,
+  ProviderProbe,
+  StageEvent,
+  UpscaleRequest,
+  UpscaleResult,
+} from '../shared/engine-protocol.js';

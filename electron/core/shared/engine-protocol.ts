@@ -1,0 +1,208 @@
+// The engine's contract: what a caller may ask the engine process, the events it streams back, and the messages on
+// the wire between the engine client and its worker. Worker messages are a trust boundary (another process, possibly
+// another build), so both sides validate them with these schemas and use the inferred types.
+//
+// May import: zod, ./errors.
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+
+// ---- providers and precision --------------------------------------------------------------------------------------
+
+/** Execution providers the engine knows, named as onnxruntime-node names them. */
+export const ProviderNameSchema = z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
+export type ProviderName = z.infer<typeof ProviderNameSchema>;
+
+/** `auto` tries cuda -> dml -> coreml -> cpu and takes the first that works. */
+export const ProviderChoiceSchema = z.union([z.literal('auto'), ProviderNameSchema]);
+export type ProviderChoice = z.infer<typeof ProviderChoiceSchema>;
+
+export const PrecisionSchema = z.enum(['fp32', 'fp16']);
+
+export const OutputFormatSchema = z.enum(['png', 'jpeg', 'webp', 'tiff', 'avif']);
+export type OutputFormat = z.infer<typeof OutputFormatSchema>;
+
+// ---- requests -----------------------------------------------------------------------------------------------------
+
+export const UpscaleRequestSchema = z
+  .object({
+    /** Image file to read. */
+    input: z.string().min(1),
+    /** Exact output file path; the caller renders name templates and decides skip-existing before asking. */
+    output: z.string().min(1),
+    /** Model id from the models listing. */
+    model: z.string().min(1),
+    provider: ProviderChoiceSchema.default('auto'),
+    precision: PrecisionSchema.default('fp32'),
+    /** LR tile side; defaults to the manifest's (fixed-size models accept only their own size). */
+    tile: z.number().int().positive().optional(),
+    /** LR overlap between tiles; defaults to the manifest's recommendation. */
+    overlap: z.number().int().min(0).optional(),
+    /** Tiles per session.run; defaults to 4 for models with a dynamic batch axis, else 1. */
+    batch: z.number().int().positive().optional(),
+    /** Output format; defaults to the output file's extension. */
+    format: OutputFormatSchema.optional(),
+    quality: z.number().int().min(1).max(100).optional(),
+    metadata: z.enum(['keep', 'strip']).default('keep'),
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+export type UpscaleRequest = z.input<typeof UpscaleRequestSchema>;
+export type ResolvedUpscaleRequest = z.output<typeof UpscaleRequestSchema>;
+
+export const ProbeRequestSchema = z
+  .object({
+    /** Model to create the probe sessions with; defaults to the smallest installed model. */
+    model: z.string().min(1).optional(),
+  })
+  .strict();
+export type ProbeRequest = z.infer<typeof ProbeRequestSchema>;
+
+// ---- results ------------------------------------------------------------------------------------------------------
+
+const SizeSchema = z.object({ width: z.number().int().positive(), height: z.number().int().positive() }).strict();
+
+export const UpscaleResultSchema = z
+  .object({
+    input: z.string(),
+    output: z.string(),
+    model: z.string(),
+    inputSize: SizeSchema,
+    outputSize: SizeSchema,
+    /** The provider, tile and batch that finished the job (after any out-of-memory recovery). */
+    provider: ProviderNameSchema,
+    precision: PrecisionSchema,
+    tile: z.number().int().positive(),
+    batch: z.number().int().positive(),
+    tiles: z.number().int().min(0),
+    /** Wall time of the whole job, decode to rename. */
+    wallMs: z.number().min(0),
+    /** Sum of the model's own session.run() time: the part the engine cannot make faster. */
+    runMs: z.number().min(0),
+  })
+  .strict();
+export type UpscaleResult = z.infer<typeof UpscaleResultSchema>;
+
+export const ProviderProbeSchema = z
+  .object({
+    name: ProviderNameSchema,
+    ok: z.boolean(),
+    /** Why the provider does not work here, in onnxruntime's words; absent when ok. */
+    reason: z.string().optional(),
+    /** Session creation plus one run, when ok. */
+    ms: z.number().min(0).optional(),
+  })
+  .strict();
+export type ProviderProbe = z.infer<typeof ProviderProbeSchema>;
+
+export const ProbeReportSchema = z
+  .object({
+    model: z.string(),
+    providers: z.array(ProviderProbeSchema),
+    /** The provider `auto` would use. */
+    auto: ProviderNameSchema,
+  })
+  .strict();
+export type ProbeReport = z.infer<typeof ProbeReportSchema>;
+
+// ---- events -------------------------------------------------------------------------------------------------------
+
+export const ProgressEventSchema = z
+  .object({
+    type: z.literal('progress'),
+    /** Tiles finished so far (1-based count) out of `tiles`. */
+    tile: z.number().int().min(0),
+    tiles: z.number().int().min(0),
+    /** Milliseconds this tile took (a batch's time shared evenly between its tiles). */
+    ms: z.number().min(0),
+    elapsedMs: z.number().min(0),
+    /** Estimated ms left for this image from the measured throughput; null until measured. */
+    etaMs: z.number().min(0).nullable(),
+  })
+  .strict();
+export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
+
+export const StageEventSchema = z
+  .object({ type: z.literal('stage'), stage: z.enum(['loading-model', 'decoding', 'upscaling', 'encoding']) })
+  .strict();
+export type StageEvent = z.infer<typeof StageEventSchema>;
+
+/** Something the user should see: a provider fallback or an out-of-memory recovery step. */
+export const NoticeEventSchema = z
+  .object({
+    type: z.literal('notice'),
+    code: z.enum(['provider-fallback', 'oom-smaller-batch', 'oom-smaller-tile', 'oom-next-provider']),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type NoticeEvent = z.infer<typeof NoticeEventSchema>;
+
+export const EngineEventSchema = z.discriminatedUnion('type', [ProgressEventSchema, StageEventSchema, NoticeEventSchema]);
+export type EngineEvent = z.infer<typeof EngineEventSchema>;
+
+// ---- wire messages ------------------------------------------------------------------------------------------------
+
+export const AppErrorDataSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  path: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const EngineConfigSchema = z
+  .object({
+    /**
+     * Model folders; unset fields take resolveModelLocations' defaults. null: no user folder / digests kept in memory
+     * only (tests and benchmarks, which must not write to the user's data folder).
+     */
+    models: z
+      .object({ bundledDir: z.string().optional(), userDir: z.string().nullable().optional(), digestCacheFile: z.string().nullable().optional() })
+      .strict()
+      .default({}),
+    /** onnxruntime intra-op threads; 0 lets onnxruntime decide. */
+    threads: z.number().int().min(0).default(0),
+    /** Decompression-bomb guards (pixels); unset takes imageio's defaults (100 MP in, 400 MP out). */
+    maxInputPixels: z.number().int().positive().optional(),
+    maxOutputPixels: z.number().int().positive().optional(),
+  })
+  .strict();
+export type EngineConfig = z.input<typeof EngineConfigSchema>;
+export type ResolvedEngineConfig = z.output<typeof EngineConfigSchema>;
+
+const RequestId = z.string().min(1);
+
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('init'), config: EngineConfigSchema }).strict(),
+  z
+    .object({
+      type: z.literal('request'),
+      id: RequestId,
+      call: z.discriminatedUnion('method', [
+        z.object({ method: z.literal('upscale'), params: UpscaleRequestSchema }).strict(),
+        z.object({ method: z.literal('probe'), params: ProbeRequestSchema }).strict(),
+      ]),
+    })
+    .strict(),
+  z.object({ type: z.literal('cancel'), id: RequestId }).strict(),
+]);
+export type ClientMessage = z.input<typeof ClientMessageSchema>;
+export type ParsedClientMessage = z.output<typeof ClientMessageSchema>;
+
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), pid: z.number().int() }).strict(),
+  z.object({ type: z.literal('event'), id: RequestId, event: EngineEventSchema }).strict(),
+  z
+    .object({
+      type: z.literal('result'),
+      id: RequestId,
+      result: z.discriminatedUnion('method', [
+        z.object({ method: z.literal('upscale'), value: UpscaleResultSchema }).strict(),
+        z.object({ method: z.literal('probe'), value: ProbeReportSchema }).strict(),
+      ]),
+    })
+    .strict(),
+  z.object({ type: z.literal('failure'), id: RequestId, error: AppErrorDataSchema }).strict(),
+  /** A message the worker could not parse: the client fails everything, since the two sides disagree on the contract. */
+  z.object({ type: z.literal('protocol-error'), error: AppErrorDataSchema }).strict(),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
