@@ -1,0 +1,285 @@
+// The one implementation of the API contract (core/shared/api.ts), used by Electron's IPC handlers and by the
+// browser-mode server alike. Every call's args are validated here with the contract's schemas, whatever the
+// transport did before; failures reject with AppError (transports send `error.toJSON()`). The service owns the
+// settings store, the job queue and the previews, and answers the hosts' one file question: which file, if any, an
+// image handle stands for (`resolveImage`), so no transport ever maps a renderer-supplied path to a file.
+//
+//   const service = await createApiService({ engine, dataDir, modelLocations });
+//   const snapshot = await service.invoke('queue/add', { paths: ['/photos'] });
+//   const off = service.on('item/progress', (p) => ...);    service.onAny((message) => transport.send(message));
+//   const { path, contentType } = await service.resolveImage('item/<id>/output');
+//   await service.close();                                   // the queue is saved; a running item resumes next time
+//
+// May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio, core/queue,
+// core/settings, ./preview.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { ProbeReport, ProbeRequest } from '../engine/index.js';
+import { OUTPUT_FORMATS } from '../imageio/index.js';
+import { FileDigestCache, findModel, listModels, resolveModelLocations, type InstalledModel, type ModelListing, type ModelLocations } from '../models/index.js';
+import { DEFAULT_OUTPUT_SUBFOLDER, findImages, JobQueue, QueueFile, type QueueEngine } from '../queue/index.js';
+import { checkSettings, SettingsStore } from '../settings/index.js';
+import {
+  API_CALLS,
+  isApiCallId,
+  type ApiCallId,
+  type ApiCalls,
+  type ApiEventId,
+  type ApiEventMessage,
+  type ApiEventPayload,
+  type ApiResult,
+  type ModelInfo,
+} from '../shared/api.js';
+import { describeIssues } from '../shared/describe-issues.js';
+import { AppError, toAppError, type AppErrorData } from '../shared/errors.js';
+import { resolveItemSettings } from '../shared/settings.js';
+import { PreviewRenderer } from './preview.js';
+
+/** The engine methods the service uses: EngineClient, or anything with the same methods (a fake in unit tests). */
+export interface ApiEngine extends QueueEngine {
+  probe(request?: ProbeRequest): Promise<ProbeReport>;
+}
+
+export interface ApiServiceOptions {
+  engine: ApiEngine;
+  /** The app's data folder: settings.json, queue.json, previews/. Created when missing. */
+  dataDir: string;
+  /** Where models are listed from; must be the folders the engine was configured with. Default: resolveModelLocations(). */
+  modelLocations?: ModelLocations | undefined;
+  /** Resume a queue that was running when the app stopped (default true). */
+  resume?: boolean | undefined;
+  now?: (() => Date) | undefined;
+  newId?: (() => string) | undefined;
+}
+
+export interface ApiService {
+  /** Validates `args` against the contract and runs the call; rejects with AppError. */
+  invoke<K extends ApiCallId>(call: K, args: unknown): Promise<ApiResult<K>>;
+  on<E extends ApiEventId>(event: E, listener: (payload: ApiEventPayload<E>) => void): () => void;
+  /** Every event, for transports that forward them all (IPC broadcast, Server-Sent Events). */
+  onAny(listener: (message: ApiEventMessage) => void): () => void;
+  /** The file an image handle stands for: an added input, an output the queue wrote, or a preview. */
+  resolveImage(handle: string): Promise<{ path: string; contentType: string }>;
+  /** Problems found at startup (a damaged settings or queue file that was set aside). */
+  readonly startupProblems: readonly AppErrorData[];
+  /** Stops the running item (it stays queued) and saves the queue. */
+  close(): Promise<void>;
+}
+
+type Handlers = { [K in ApiCallId]: (args: z.output<ApiCalls[K]['args']>) => Promise<ApiResult<K>> };
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.jfif': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.avif': 'image/avif',
+  '.gif': 'image/gif',
+};
+
+export async function createApiService(options: ApiServiceOptions): Promise<ApiService> {
+  const { engine, dataDir } = options;
+  await fs.mkdir(dataDir, { recursive: true });
+  const locations = options.modelLocations ?? resolveModelLocations();
+  const digests = new FileDigestCache(locations.digestCacheFile);
+  const settings = await SettingsStore.open(dataDir);
+  const listeners = new Set<(message: ApiEventMessage) => void>();
+  const emit = (message: ApiEventMessage): void => {
+    for (const listener of [...listeners]) listener(message);
+  };
+
+  let listing: ModelListing | undefined;
+  const models = async (refresh = false): Promise<ModelListing> => {
+    if (!listing || refresh) listing = await listModels(locations, digests);
+    return listing;
+  };
+  const defaultModel = (found: ModelListing): InstalledModel => {
+    const model = found.models.find((m) => m.isDefault) ?? found.models[0];
+    if (!model) {
+      throw new AppError('MODEL_NOT_FOUND', `No usable model in ${locations.bundledDir}${locations.userDir ? ` or ${locations.userDir}` : ''}; reinstall the app or add a model folder.`, {
+        path: locations.bundledDir,
+      });
+    }
+    return model;
+  };
+  const lookupModel = async (id: string | null): Promise<InstalledModel> => {
+    if (id === null) return defaultModel(await models());
+    try {
+      return findModel(await models(), id);
+    } catch {
+      return findModel(await models(true), id); // a model folder added since the last listing
+    }
+  };
+
+  const queue = new JobQueue({
+    engine,
+    defaults: () => settings.settings.defaults,
+    lookupModel: async (id) => {
+      const model = await lookupModel(id);
+      return { id: model.id, scale: model.manifest.scale };
+    },
+    file: new QueueFile(dataDir),
+    emit,
+    now: options.now,
+    newId: options.newId,
+  });
+  const previews = new PreviewRenderer(path.join(dataDir, 'previews'), engine);
+  await fs.rm(path.join(dataDir, 'previews'), { recursive: true, force: true }); // previews never outlive a session
+  const queueProblem = await queue.restore({ resume: options.resume ?? true });
+  const startupProblems = [settings.loadProblem, queueProblem?.toJSON()].filter((p): p is AppErrorData => p !== undefined);
+
+  const modelInfo = (model: InstalledModel): ModelInfo => {
+    const m = model.manifest;
+    return {
+      id: m.id,
+      name: m.name,
+      description: m.description,
+      version: m.version,
+      family: m.family,
+      scale: m.scale,
+      source: model.source,
+      label: model.label,
+      isDefault: model.isDefault,
+      tile: m.tile,
+      overlap: m.overlap,
+      precisions: model.files.fp16 ? ['fp32', 'fp16'] : ['fp32'],
+      license: m.license,
+      weights: m.provenance.weights,
+      untrained: model.untrained,
+      params: m.cost.params,
+      macs: m.cost.macsWithAttention,
+      costTileLr: m.cost.tileLr,
+      speed: queue.speed(m.id),
+    };
+  };
+
+  const handlers: Handlers = {
+    'queue/add': async ({ paths, recursive }) => {
+      const outputDir = settings.settings.defaults.outputDir;
+      const found = await findImages(paths, {
+        recursive: recursive ?? settings.settings.recursive,
+        skipFolders: (dir) => path.basename(dir) === DEFAULT_OUTPUT_SUBFOLDER || (outputDir !== null && path.resolve(dir) === path.resolve(outputDir)),
+      });
+      const added = queue.add(found.images);
+      return { added, rejected: found.rejected, snapshot: queue.snapshot() };
+    },
+    'queue/list': async () => queue.snapshot(),
+    'queue/start': async () => {
+      queue.start();
+      return queue.snapshot();
+    },
+    'queue/pause': async () => {
+      queue.pause();
+      return queue.snapshot();
+    },
+    'queue/resume': async () => {
+      queue.start();
+      return queue.snapshot();
+    },
+    'queue/cancel': async ({ ids }) => {
+      queue.cancel(ids);
+      return queue.snapshot();
+    },
+    'queue/retry': async ({ ids }) => {
+      queue.retry(ids);
+      return queue.snapshot();
+    },
+    'queue/remove': async ({ ids }) => {
+      queue.remove(ids);
+      return queue.snapshot();
+    },
+    'queue/clear': async ({ which }) => {
+      queue.clear(which);
+      return queue.snapshot();
+    },
+    'queue/update-item': async ({ ids, set, reset }) => {
+      if (set) checkSettings({ ...settings.settings, defaults: resolveItemSettings(settings.settings.defaults, set) });
+      queue.updateItems(ids, set, reset);
+      return queue.snapshot();
+    },
+    'models/list': async () => {
+      const found = await models(true);
+      return { models: found.models.map(modelInfo), problems: found.problems, defaultModel: defaultModel(found).id };
+    },
+    'engine/probe': async (args) => engine.probe(args),
+    'settings/get': async () => settings.settings,
+    'settings/set': async (patch) => {
+      const next = await settings.update(patch);
+      queue.settingsChanged();
+      return next;
+    },
+    'preview/region': async ({ id, rect, model }) => {
+      const record = queue.record(id);
+      const itemSettings = queue.settingsOf(record);
+      const chosen = await lookupModel(model ?? itemSettings.model);
+      return previews.render(record.input, rect, { id: chosen.id, scale: chosen.manifest.scale }, itemSettings);
+    },
+    'app/startup-problems': async () => ({ problems: [...startupProblems] }),
+    'files/output-formats': async () => ({ formats: [...OUTPUT_FORMATS] }),
+  };
+
+  const imageFile = (handle: string): string | undefined => {
+    const [kind, id, which] = handle.split('/');
+    if (kind === 'item' && id !== undefined) {
+      const record = queue.find(id);
+      if (which === 'input') return record?.input;
+      if (which === 'output') return record?.result?.output;
+    }
+    if (kind === 'preview' && id !== undefined && (which === 'upscaled' || which === 'bicubic')) return previews.files(id)?.[which];
+    return undefined;
+  };
+
+  const onAny = (listener: (message: ApiEventMessage) => void): (() => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+
+  return {
+    startupProblems,
+    async invoke<K extends ApiCallId>(call: K, args: unknown): Promise<ApiResult<K>> {
+      if (!isApiCallId(call)) {
+        throw new AppError('INVALID_ARGUMENT', `Unknown API call "${String(call)}"; the calls are ${Object.keys(API_CALLS).join(', ')}.`, { details: { argument: 'call' } });
+      }
+      const parsed = API_CALLS[call].args.safeParse(args ?? {});
+      if (!parsed.success) {
+        throw new AppError('INVALID_ARGUMENT', `Invalid arguments for ${call}: ${describeIssues(parsed.error.issues, 'args').join('; ')}.`, {
+          details: { argument: call, problems: describeIssues(parsed.error.issues, 'args') },
+        });
+      }
+      const handler = handlers[call] as (args: unknown) => Promise<ApiResult<K>>;
+      try {
+        return await handler(parsed.data);
+      } catch (error) {
+        throw toAppError(error);
+      }
+    },
+    on(event, listener) {
+      return onAny((message) => {
+        if (message.event === event) listener(message.payload as never);
+      });
+    },
+    onAny,
+    async resolveImage(handle) {
+      const file = imageFile(handle);
+      const contentType = file === undefined ? undefined : CONTENT_TYPES[path.extname(file).toLowerCase()];
+      if (file === undefined || contentType === undefined) {
+        throw new AppError('INVALID_ARGUMENT', `"${handle}" is not an image this app may show: only added inputs, written outputs and previews are.`, {
+          details: { argument: 'handle', handle },
+        });
+      }
+      try {
+        await fs.access(file);
+      } catch {
+        throw new AppError('INPUT_NOT_FOUND', `The image "${file}" no longer exists; it may have been moved or deleted.`, { path: file });
+      }
+      return { path: file, contentType };
+    },
+    async close() {
+      await queue.close();
+    },
+  };
+}
