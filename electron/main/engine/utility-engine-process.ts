@@ -1,0 +1,55 @@
+// Electron glue: the engine worker (dist/core/engine/worker-main.js) forked as an Electron utilityProcess, adapted
+// to EngineProcess. The worker finds `process.parentPort` and speaks the engine protocol over it (core/engine/
+// worker-port.ts). Crash reasons come from app's `child-process-gone` (oom, crashed, launch-failed, ...), matched by
+// a service name unique to each launch; the exit code alone says only clean or not.
+//
+// May import: electron, node:fs, core/shared (errors), ./engine-process.
+import { app, utilityProcess, type Details } from 'electron';
+import { existsSync } from 'node:fs';
+import { AppError } from '../../core/shared/errors.js';
+import type { EngineExit, EngineExitReason, EngineProcess, SpawnEngineProcess } from './engine-process.js';
+
+const OUTPUT_LINES_KEPT = 20;
+
+export function utilityEngineSpawner(workerPath: string): SpawnEngineProcess {
+  let launches = 0;
+  return () => {
+    if (!existsSync(workerPath)) {
+      throw new AppError('ENGINE_CRASHED', `The engine worker ${workerPath} does not exist; run \`npm run build\` first.`, { path: workerPath });
+    }
+    return forkEngine(workerPath, `TinySR engine #${++launches}`);
+  };
+}
+
+function forkEngine(workerPath: string, serviceName: string): EngineProcess {
+  const child = utilityProcess.fork(workerPath, [], { serviceName, stdio: 'pipe' });
+  const output: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    output.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
+    output.splice(0, Math.max(0, output.length - OUTPUT_LINES_KEPT));
+  };
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', keep);
+
+  let goneReason: EngineExitReason | undefined;
+  const onGone = (_event: Electron.Event, details: Details): void => {
+    if (details.type === 'Utility' && details.serviceName === serviceName) goneReason = details.reason;
+  };
+  app.on('child-process-gone', onGone);
+
+  const exitListeners: ((exit: EngineExit) => void)[] = [];
+  child.once('exit', (code) => {
+    app.off('child-process-gone', onGone);
+    const exit: EngineExit = { reason: goneReason ?? (code === 0 ? 'clean-exit' : 'abnormal-exit'), code, output: [...output] };
+    for (const listener of exitListeners) listener(exit);
+  });
+
+  return {
+    get pid() {
+      return child.pid;
+    },
+    postMessage: (message) => child.postMessage(message),
+    onMessage: (listener) => void child.on('message', listener),
+    onExit: (listener) => void exitListeners.push(listener),
+    kill: () => void child.kill(),
+  };
+}
