@@ -1,12 +1,13 @@
-// The main-side engine host: the protocol connection and the supervisor, driven through in-memory engine processes
-// that run the real worker service (core/engine/engine-service.ts) over the real protocol, with a fake engine inside.
+// The main-side engine host: the supervisor over core/engine's EngineClient (the one protocol implementation), driven
+// through in-memory engine processes that run the real worker service (core/engine/engine-service.ts) over the real
+// protocol, with a fake engine inside.
 // A "crash" ends a process the way Electron reports it (a reason and an exit code).
 import { describe, expect, it } from 'vitest';
 import { serveEngine, type EngineHandlers } from '../../electron/core/engine/engine-service.js';
 import type { JobContext } from '../../electron/core/engine/engine.js';
 import type { EngineEvent, UpscaleRequest, UpscaleResult } from '../../electron/core/shared/engine-protocol.js';
 import { AppError } from '../../electron/core/shared/errors.js';
-import type { EngineExit, EngineExitReason, EngineProcess } from '../../electron/main/engine/engine-process.js';
+import type { EngineExit, EngineExitReason, EngineProcess } from '../../electron/core/engine/engine-process.js';
 import { EngineSupervisor, type EngineStatus } from '../../electron/main/engine/engine-supervisor.js';
 import { decideRestart, DEFAULT_RESTART_POLICY } from '../../electron/main/engine/restart-policy.js';
 import { EngineStatusRelay } from '../../electron/main/engine/status-relay.js';

@@ -1,10 +1,12 @@
-// The caller's side of the engine process: forks the worker, sends validated requests, streams events to callbacks,
-// turns cancel (an AbortSignal) into a message, and rebuilds AppErrors from the worker's JSON. When the worker dies
-// mid-job the job fails with ENGINE_CRASHED (with the exit code and the worker's last stderr lines); the next request
-// starts a fresh worker, or call restart(). This is what the CLI, the app's queue and the browser-mode server use.
+// The caller's side of the engine protocol: starts an engine process (child_process.fork by default, any
+// EngineProcess through `spawn`), sends `init` and validated requests, routes the worker's validated events, results
+// and failures to the right job, turns cancel (an AbortSignal) into a message, and rebuilds AppErrors from the worker's
+// JSON. When the process ends mid-job the job fails with ENGINE_CRASHED (with the reason, exit code, signal and the
+// process's last output lines); the next request starts a fresh process, or call restart(). This is what the CLI, the
+// browser-mode server and (through electron/main's EngineSupervisor, over a utilityProcess) the app use.
 //
-// May import: node:child_process, node:fs, node:path, core/shared, core/models (paths only).
-import { fork, type ChildProcess } from 'node:child_process';
+// May import: node:fs, node:path, node:url, core/shared, core/models (paths only), ./engine-process,
+// ./fork-engine-process.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,17 +24,25 @@ import {
   type ProbeRequest,
   type UpscaleRequest,
   type UpscaleResult,
-  type WorkerMessage,
 } from '../shared/engine-protocol.js';
 import { AppError } from '../shared/errors.js';
+import { describeEngineExit, type EngineExit, type EngineProcess, type SpawnEngineProcess } from './engine-process.js';
+import { forkEngineSpawner } from './fork-engine-process.js';
 
 export interface EngineClientOptions {
   /** Passed to the worker on start: model folders, threads. */
   config?: EngineConfig;
-  /** The compiled worker entry; defaults to worker-main.js beside this file, else dist/core/engine/worker-main.js. */
+  /** The compiled worker entry for the default transport; defaults to defaultWorkerPath(). */
   workerPath?: string;
-  /** Node flags for the worker process. */
+  /** Node flags for the worker process (default transport). */
   execArgv?: string[];
+  /** Starts one engine process; defaults to child_process.fork of `workerPath`. */
+  spawn?: SpawnEngineProcess;
+  /**
+   * Hears a process's end that the client did not ask for (close() and restart() do not report), after its open jobs
+   * have failed; `hadJobs` says whether a job was running (whose failure already tells the user) or it died idle.
+   */
+  onExit?: (exit: EngineExit, hadJobs: boolean) => void;
 }
 
 export interface JobOptions {
@@ -41,6 +51,7 @@ export interface JobOptions {
 }
 
 type ResultOf = { upscale: UpscaleResult; probe: ProbeReport };
+type RequestCall = Extract<ClientMessage, { type: 'request' }>['call'];
 
 interface Pending {
   resolve: (value: never) => void;
@@ -48,15 +59,17 @@ interface Pending {
   onEvent: ((event: EngineEvent) => void) | undefined;
 }
 
+/** One engine process and the jobs sent to it. */
 interface Worker {
-  child: ChildProcess;
-  ready: Promise<void>;
-  stderrTail: string[];
-  /** Set when the client itself stops the worker, so its jobs fail as closed rather than crashed. */
+  process: EngineProcess;
+  /** Resolves with the worker's own pid once it has answered `init`. */
+  ready: Promise<number>;
+  pending: Map<string, Pending>;
+  exited: Promise<void>;
+  ended: boolean;
+  /** Set when the client itself stops the worker, so its jobs fail as stopped rather than crashed. */
   stopping: boolean;
 }
-
-const STDERR_LINES_KEPT = 20;
 
 export function defaultWorkerPath(): string {
   const sibling = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -65,19 +78,20 @@ export function defaultWorkerPath(): string {
 
 export class EngineClient {
   private worker: Worker | undefined;
-  private readonly pending = new Map<string, Pending>();
   private nextId = 1;
+  private readonly spawn: SpawnEngineProcess;
 
   constructor(private readonly options: EngineClientOptions = {}) {
     const config = EngineConfigSchema.safeParse(options.config ?? {});
     if (!config.success) {
       throw new AppError('INVALID_ARGUMENT', `Engine config: ${describeIssues(config.error.issues, 'the config').join('; ')}.`, { details: { argument: 'config' } });
     }
+    this.spawn = options.spawn ?? forkEngineSpawner(options.workerPath ?? defaultWorkerPath(), options.execArgv);
   }
 
   /** Process id of the running worker, if one is running. */
   get pid(): number | undefined {
-    return this.worker?.child.pid;
+    return this.worker?.process.pid;
   }
 
   /** Upscales one image file in the worker; resolves when the output file is in place. */
@@ -90,9 +104,9 @@ export class EngineClient {
     return this.call('probe', request, {});
   }
 
-  /** Starts the worker now (requests start it on demand); resolves once it is ready. */
-  async start(): Promise<void> {
-    await this.ensureWorker().ready;
+  /** Starts the worker now (requests start it on demand); resolves with its pid once it is ready. */
+  async start(): Promise<number> {
+    return this.ensureWorker().ready;
   }
 
   /** Stops the worker (failing its jobs with ENGINE_CRASHED) and starts a fresh one. */
@@ -101,7 +115,7 @@ export class EngineClient {
     await this.start();
   }
 
-  /** Stops the worker; pending jobs fail with ENGINE_CRASHED. */
+  /** Stops the worker; pending jobs fail with ENGINE_CRASHED. A later request starts a fresh one. */
   async close(): Promise<void> {
     await this.stopWorker();
   }
@@ -111,9 +125,8 @@ export class EngineClient {
     // Checked here so a bad argument fails only its own call (the worker treats malformed messages as a broken contract).
     const checked = (method === 'upscale' ? UpscaleRequestSchema : ProbeRequestSchema).safeParse(params);
     if (!checked.success) {
-      return Promise.reject(
-        new AppError('INVALID_ARGUMENT', `Invalid ${method} request: ${describeIssues(checked.error.issues, 'the request').join('; ')}.`, { details: { argument: method } }),
-      );
+      const problems = describeIssues(checked.error.issues, 'the request').join('; ');
+      return Promise.reject(new AppError('INVALID_ARGUMENT', `Invalid ${method} request: ${problems}.`, { details: { argument: method } }));
     }
     if (signal?.aborted) return Promise.reject(new AppError('CANCELLED', `The ${method} job was cancelled before it started.`));
     const id = String(this.nextId++);
@@ -121,90 +134,81 @@ export class EngineClient {
       const worker = this.ensureWorker();
       const onAbort = (): void => this.send(worker, { type: 'cancel', id });
       signal?.addEventListener('abort', onAbort, { once: true });
-      const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A): void => {
-        signal?.removeEventListener('abort', onAbort);
-        this.pending.delete(id);
-        fn(...args);
-      };
-      this.pending.set(id, { resolve: settle(resolve) as (value: never) => void, reject: settle(reject), onEvent });
-      this.send(worker, { type: 'request', id, call: { method, params } as never });
+      const settle =
+        <A extends unknown[]>(fn: (...args: A) => void) =>
+        (...args: A): void => {
+          signal?.removeEventListener('abort', onAbort);
+          worker.pending.delete(id);
+          fn(...args);
+        };
+      worker.pending.set(id, { resolve: settle(resolve) as (value: never) => void, reject: settle(reject), onEvent });
+      this.send(worker, { type: 'request', id, call: { method, params: checked.data } as RequestCall });
     });
   }
 
   private send(worker: Worker, message: ClientMessage): void {
-    if (worker.child.connected) worker.child.send(message);
+    if (!worker.ended) worker.process.postMessage(message);
   }
 
+  /** The running worker, or a freshly spawned one (requests sent before `ready` wait in order in the worker). */
   private ensureWorker(): Worker {
-    if (this.worker && this.worker.child.exitCode === null && this.worker.child.signalCode === null) return this.worker;
-    const workerPath = this.options.workerPath ?? defaultWorkerPath();
-    if (!existsSync(workerPath)) {
-      throw new AppError('ENGINE_CRASHED', `The engine worker ${workerPath} does not exist; run \`npm run build\` first.`, { path: workerPath });
+    if (this.worker) return this.worker;
+    let spawned: EngineProcess;
+    try {
+      spawned = this.spawn();
+    } catch (error) {
+      throw error instanceof AppError ? error : new AppError('ENGINE_CRASHED', `The engine process could not be started: ${String(error)}`);
     }
-    const child = fork(workerPath, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: this.options.execArgv ?? [], serialization: 'json' });
-    const stderrTail: string[] = [];
-    const keep = (chunk: Buffer): void => {
-      stderrTail.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''));
-      stderrTail.splice(0, Math.max(0, stderrTail.length - STDERR_LINES_KEPT));
-    };
-    child.stderr?.on('data', keep);
-    child.stdout?.on('data', keep);
-    let markReady!: () => void;
-    let failStart!: (error: AppError) => void;
-    const ready = new Promise<void>((resolve, reject) => {
+    let markReady!: (pid: number) => void;
+    let failReady!: (error: AppError) => void;
+    const ready = new Promise<number>((resolve, reject) => {
       markReady = resolve;
-      failStart = reject;
+      failReady = reject;
     });
     ready.catch(() => undefined); // observed through the jobs it fails
-    const worker: Worker = { child, ready, stderrTail, stopping: false };
+    let markExited!: () => void;
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    const worker: Worker = { process: spawned, ready, pending: new Map(), exited, ended: false, stopping: false };
     this.worker = worker;
 
-    child.on('message', (raw) => this.receive(worker, raw, markReady));
-    child.on('error', (err) => {
-      const error = new AppError('ENGINE_CRASHED', `The engine worker ${workerPath} failed: ${err.message}`, { path: workerPath });
-      failStart(error);
-      for (const job of [...this.pending.values()]) job.reject(error);
-    });
-    child.on('exit', (code, signal) => {
+    spawned.onMessage((raw) => this.receive(worker, raw, markReady));
+    spawned.onExit((exit) => {
+      worker.ended = true;
       if (this.worker === worker) this.worker = undefined;
-      const how = signal
-        ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (on Linux usually the out-of-memory killer: try a smaller tile or a smaller image)' : ''}`
-        : `exited with code ${code}`;
-      const tail = stderrTail.length ? ` Last output: ${stderrTail.slice(-5).join(' | ')}` : '';
-      const error = new AppError(
-        'ENGINE_CRASHED',
-        worker.stopping
-          ? 'The engine was closed while this job was running; the job did not finish.'
-          : `The engine process ${how} while working; the job did not finish. The next job starts a fresh engine.${tail}`,
-        { details: { exitCode: code, signal, stderr: [...stderrTail] } },
-      );
-      failStart(error);
-      for (const job of [...this.pending.values()]) job.reject(error);
+      const error = worker.stopping
+        ? new AppError('ENGINE_CRASHED', 'The engine was stopped while this job was running; the job did not finish.')
+        : new AppError('ENGINE_CRASHED', `${describeEngineExit(exit)} The job did not finish; the next job starts a fresh engine.`, {
+            details: { reason: exit.reason, exitCode: exit.code, signal: exit.signal ?? null, output: exit.output },
+          });
+      failReady(error);
+      const hadJobs = worker.pending.size > 0;
+      for (const job of [...worker.pending.values()]) job.reject(error);
+      markExited();
+      if (!worker.stopping) this.options.onExit?.(exit, hadJobs);
     });
-    const init: ClientMessage = { type: 'init', config: this.options.config ?? {} };
-    child.send(init);
+    this.send(worker, { type: 'init', config: this.options.config ?? {} });
     return worker;
   }
 
-  private receive(worker: Worker, raw: unknown, markReady: () => void): void {
+  private receive(worker: Worker, raw: unknown, markReady: (pid: number) => void): void {
     const parsed = WorkerMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      this.protocolFailure(worker, new AppError('INTERNAL', `The engine worker sent an invalid message: ${parsed.error.message}`));
+      this.protocolFailure(worker, new AppError('INTERNAL', `The engine process sent an invalid message: ${describeIssues(parsed.error.issues, 'the message').join('; ')}.`));
       return;
     }
-    const message: WorkerMessage = parsed.data;
+    const message = parsed.data;
     switch (message.type) {
       case 'ready':
-        markReady();
+        markReady(message.pid);
         return;
       case 'event':
-        this.pending.get(message.id)?.onEvent?.(message.event);
+        worker.pending.get(message.id)?.onEvent?.(message.event);
         return;
       case 'result':
-        this.pending.get(message.id)?.resolve(message.result.value as never);
+        worker.pending.get(message.id)?.resolve(message.result.value as never);
         return;
       case 'failure':
-        this.pending.get(message.id)?.reject(AppError.fromJSON(message.error));
+        worker.pending.get(message.id)?.reject(AppError.fromJSON(message.error));
         return;
       case 'protocol-error':
         this.protocolFailure(worker, AppError.fromJSON(message.error));
@@ -212,10 +216,10 @@ export class EngineClient {
     }
   }
 
-  /** The two sides disagree on the contract: fail every job and drop this worker. */
+  /** The two sides disagree on the contract: fail every open job with that reason and end this process. */
   private protocolFailure(worker: Worker, error: AppError): void {
-    for (const job of [...this.pending.values()]) job.reject(error);
-    worker.child.kill();
+    for (const job of [...worker.pending.values()]) job.reject(error);
+    worker.process.kill();
   }
 
   private async stopWorker(): Promise<void> {
@@ -223,12 +227,7 @@ export class EngineClient {
     if (!worker) return;
     this.worker = undefined;
     worker.stopping = true;
-    const exited = new Promise<void>((resolve) => worker.child.once('exit', () => resolve()));
-    if (worker.child.exitCode === null && worker.child.signalCode === null) {
-      worker.child.kill();
-      const forced = setTimeout(() => worker.child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(forced);
-    }
+    worker.process.kill();
+    await worker.exited;
   }
 }

@@ -19,11 +19,21 @@
 // MODEL_*, PROVIDER_UNAVAILABLE, OUT_OF_MEMORY, INFERENCE_FAILED, CANCELLED (nothing written), ENGINE_CRASHED (the
 // worker died; the next request starts a fresh one).
 //
-// Hosting: dist/core/engine/worker-main.js is the engine process's entry, for child_process.fork (EngineClient) and
-// Electron's utilityProcess.fork alike (see worker-port.ts). The in-process Engine (engine.ts) is what it runs.
+// Hosting: dist/core/engine/worker-main.js is the engine process's entry, for child_process.fork (EngineClient's
+// default transport) and Electron's utilityProcess.fork alike (see worker-port.ts). Another host passes
+// `new EngineClient({ spawn })`, a function that starts one EngineProcess (engine-process.ts), and `onExit` to hear
+// crashes. The in-process Engine (engine.ts) is what the worker runs.
 //
-// May import: ./engine-client, ./eta, ./tile-rule, core/shared.
+// May import: ./engine-client, ./engine-process, ./eta, ./tile-rule, core/shared.
 export { defaultWorkerPath, EngineClient, type EngineClientOptions, type JobOptions } from './engine-client.js';
+export {
+  describeEngineExit,
+  keepOutputLines,
+  type EngineExit,
+  type EngineExitReason,
+  type EngineProcess,
+  type SpawnEngineProcess,
+} from './engine-process.js';
 export { formatDuration, ThroughputEta } from './eta.js';
 export { resolveTiling, type TileChoice } from './tile-rule.js';
 export type {

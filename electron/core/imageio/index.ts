@@ -1,5 +1,6 @@
 // Image IO for the engine: decode image files into oriented sRGB pixel buffers, encode upscaled buffers back into
-// files with the source's colour profile and metadata, atomically, under pixel limits, with file-name templates.
+// files with the source's colour profile and metadata, atomically, under pixel limits, with file-name templates;
+// and find the image files in the folders a user gives (scanImageInputs, for the CLI and the queue).
 // This index is the module's public surface; the engine, CLI and queue import only from here.
 //
 // Typical engine flow:
@@ -32,3 +33,5 @@ export {
 export type { NameFields, OutputPathOptions } from './naming.js';
 export { sniffFormat } from './formats.js';
 export type { SniffedFormat } from './formats.js';
+export { IMAGE_EXTENSIONS, scanImageInputs } from './scan.js';
+export type { ScanOptions, ScannedInput } from './scan.js';

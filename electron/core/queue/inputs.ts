@@ -1,17 +1,16 @@
 // What `queue/add` accepts: the files and folders the user dropped, picked or pasted, turned into image files to
-// queue. A file is kept when its extension is an image extension AND its first bytes are a format we decode (the
-// header probe); folders are scanned (sub-folders with `recursive`), skipping hidden files and anything that is not an
-// image by extension. Files that are images by signature but damaged are still queued: their run fails with the
-// decoder's precise reason, where the user sees it next to the file.
+// queue. The paths are expanded by core/imageio's scanImageInputs (folders by extension, sub-folders with `recursive`,
+// hidden files and the caller's output folders skipped); a file is then kept when its extension is an image extension
+// AND its first bytes are a format we decode (the header probe). Files that are images by signature but damaged are
+// still queued: their run fails with the decoder's precise reason, where the user sees it next to the file.
 //
-// May import: node:fs, node:path, core/shared, core/imageio.
-import fs from 'node:fs/promises';
+// May import: node:path, core/shared, core/imageio.
 import path from 'node:path';
-import { readImageInfo, type InputFormat } from '../imageio/index.js';
+import { IMAGE_EXTENSIONS, readImageInfo, scanImageInputs, type InputFormat } from '../imageio/index.js';
 import { AppError, toAppError, type AppErrorData, type ErrorCode } from '../shared/errors.js';
 
-/** File extensions we decode (see core/imageio INPUT_FORMATS). */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.jfif', '.png', '.webp', '.tif', '.tiff', '.avif', '.gif']);
+/** File extensions we decode (see core/imageio INPUT_FORMATS); re-exported for the app's file picker. */
+export { IMAGE_EXTENSIONS };
 
 export interface FoundImage {
   /** Absolute path. */
@@ -34,23 +33,23 @@ const NOT_QUEUEABLE: ReadonlySet<ErrorCode> = new Set(['INPUT_NOT_FOUND', 'INPUT
  * own upscaled results).
  */
 export async function findImages(paths: readonly string[], options: { recursive: boolean; skipFolders: (dir: string) => boolean }): Promise<FoundInputs> {
+  const scanned = await scanImageInputs(
+    paths.map((given) => path.resolve(given)),
+    { recursive: options.recursive, skipFolder: options.skipFolders },
+  );
   const candidates: string[] = [];
   const rejected: FoundInputs['rejected'] = [];
-  for (const given of paths) {
-    const absolute = path.resolve(given);
-    const stat = await fs.stat(absolute).catch(() => undefined);
-    if (!stat) {
-      rejected.push({ path: absolute, error: new AppError('INPUT_NOT_FOUND', `"${absolute}" does not exist; it may have been moved or deleted.`, { path: absolute }).toJSON() });
-    } else if (stat.isDirectory()) {
-      await scanFolder(absolute, options, candidates);
-    } else if (!IMAGE_EXTENSIONS.has(path.extname(absolute).toLowerCase())) {
-      rejected.push({ path: absolute, error: notImageExtension(absolute).toJSON() });
+  for (const entry of scanned) {
+    if (entry.kind === 'missing') {
+      rejected.push({ path: entry.path, error: new AppError('INPUT_NOT_FOUND', `"${entry.path}" does not exist; it may have been moved or deleted.`, { path: entry.path }).toJSON() });
+    } else if (entry.named && !IMAGE_EXTENSIONS.has(path.extname(entry.path).toLowerCase())) {
+      rejected.push({ path: entry.path, error: notImageExtension(entry.path).toJSON() });
     } else {
-      candidates.push(absolute);
+      candidates.push(entry.path);
     }
   }
   const images: FoundImage[] = [];
-  for (const file of [...new Set(candidates)]) {
+  for (const file of candidates) {
     try {
       const info = await readImageInfo(file);
       images.push({ path: file, size: { width: info.width, height: info.height }, format: info.format });
@@ -61,19 +60,6 @@ export async function findImages(paths: readonly string[], options: { recursive:
     }
   }
   return { images, rejected };
-}
-
-async function scanFolder(dir: string, options: { recursive: boolean; skipFolders: (dir: string) => boolean }, into: string[]): Promise<void> {
-  const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue; // hidden files, and the engine's own temp files
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (options.recursive && !options.skipFolders(full)) await scanFolder(full, options, into);
-    } else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-      into.push(full);
-    }
-  }
 }
 
 function notImageExtension(file: string): AppError {

@@ -1,15 +1,21 @@
 // Keeps one engine process alive for the app: starts it, hands jobs to it, and when it dies (crash, out of memory,
-// killed) lets the running job fail with the reason (EngineConnection does that), restarts it under the restart
-// policy and reports every change as an EngineStatus for the UI (`engine/status`). Jobs asked for while the engine
-// is (re)starting wait for it; once the policy gives up they fail at once until restart() is called.
-// It offers the same calls as core/engine's EngineClient (upscale, probe, restart, close), so the queue and the API
-// take either.
+// killed) lets the running job fail with the reason (core/engine's EngineClient does that: it speaks the protocol, over
+// the utilityProcess transport given as `spawn`), restarts it under the restart policy and reports every change as an
+// EngineStatus for the UI (`engine/status`). Jobs asked for while the engine is (re)starting wait for it; once the
+// policy gives up they fail at once until restart() is called.
+// It offers the same calls as EngineClient (upscale, probe, restart, close), so the queue and the API take either.
 //
-// May import: core/shared, ./engine-connection, ./engine-process, ./restart-policy.
+// May import: core/shared, core/engine, ./restart-policy.
+import {
+  describeEngineExit,
+  EngineClient,
+  type EngineExit,
+  type EngineExitReason,
+  type JobOptions,
+  type SpawnEngineProcess,
+} from '../../core/engine/index.js';
 import type { EngineConfig, ProbeReport, ProbeRequest, UpscaleRequest, UpscaleResult } from '../../core/shared/engine-protocol.js';
 import { AppError } from '../../core/shared/errors.js';
-import { EngineConnection, type JobOptions } from './engine-connection.js';
-import { describeEngineExit, type EngineExit, type EngineExitReason, type SpawnEngineProcess } from './engine-process.js';
 import { DEFAULT_RESTART_POLICY, decideRestart, type RestartPolicy } from './restart-policy.js';
 
 export type EngineStatus =
@@ -30,15 +36,16 @@ export interface EngineSupervisorOptions {
 }
 
 export class EngineSupervisor {
-  private connection: EngineConnection | undefined;
+  /** Speaks the protocol to the current engine process; jobs reach it only through live(), which applies the policy. */
+  private readonly client: EngineClient;
   private crashTimes: number[] = [];
   private gaveUp: AppError | undefined;
   private closed = false;
   private readonly policy: RestartPolicy;
   private readonly schedule: (run: () => void, delayMs: number) => void;
   private readonly now: () => number;
-  /** Resolves to the live connection; replaced on each (re)start so waiting jobs go to the new process. */
-  private current: Promise<EngineConnection> | undefined;
+  /** Resolves once the engine is ready; replaced on each (re)start so waiting jobs go to the new process. */
+  private current: Promise<void> | undefined;
   /** Bumped whenever restart()/close() take over, so a relaunch scheduled before that does not start a second process. */
   private generation = 0;
 
@@ -46,11 +53,12 @@ export class EngineSupervisor {
     this.policy = options.policy ?? DEFAULT_RESTART_POLICY;
     this.schedule = options.schedule ?? ((run, delayMs) => void setTimeout(run, delayMs));
     this.now = options.now ?? Date.now;
+    this.client = new EngineClient({ config: options.config, spawn: options.spawn, onExit: (exit, hadJobs) => this.onCrash(exit, hadJobs) });
   }
 
   /** Process id of the running engine, if any. */
   get pid(): number | undefined {
-    return this.connection?.alive ? this.connection.pid : undefined;
+    return this.client.pid;
   }
 
   /** Starts the engine now (jobs start it on demand); resolves once it is ready. */
@@ -59,16 +67,16 @@ export class EngineSupervisor {
   }
 
   upscale(request: UpscaleRequest, options: JobOptions = {}): Promise<UpscaleResult> {
-    return this.live().then((connection) => connection.upscale(request, options));
+    return this.live().then(() => this.client.upscale(request, options));
   }
 
   probe(request: ProbeRequest = {}): Promise<ProbeReport> {
-    return this.live().then((connection) => connection.probe(request));
+    return this.live().then(() => this.client.probe(request));
   }
 
   /** Stops the engine (its open jobs fail as stopped), forgets past crashes and starts a fresh one. */
   async restart(): Promise<void> {
-    this.stopConnection();
+    this.stopEngine();
     this.crashTimes = [];
     this.gaveUp = undefined;
     this.closed = false;
@@ -78,21 +86,21 @@ export class EngineSupervisor {
   /** Stops the engine for good (app quit); open jobs fail as stopped. */
   async close(): Promise<void> {
     this.closed = true;
-    this.stopConnection();
+    this.stopEngine();
     this.options.onStatus({ state: 'stopped' });
   }
 
-  private live(): Promise<EngineConnection> {
+  private live(): Promise<void> {
     if (this.closed) return Promise.reject(new AppError('ENGINE_CRASHED', 'The engine has been shut down (the app is closing).'));
     if (this.gaveUp) return Promise.reject(this.gaveUp);
     return this.current ?? this.track(this.launch());
   }
 
   /**
-   * Makes `launching` the connection jobs wait for. One that fails without a crash to restart from (the process could
-   * not even be spawned) is forgotten, so the next job tries again.
+   * Makes `launching` the start jobs wait for. One that fails without a crash to restart from (the process could not
+   * even be spawned) is forgotten, so the next job tries again.
    */
-  private track(launching: Promise<EngineConnection>): Promise<EngineConnection> {
+  private track(launching: Promise<void>): Promise<void> {
     this.current = launching;
     launching.catch(() => {
       if (this.current === launching) this.current = undefined;
@@ -100,24 +108,13 @@ export class EngineSupervisor {
     return launching;
   }
 
-  private launch(): Promise<EngineConnection> {
+  private launch(): Promise<void> {
     this.options.onStatus({ state: 'starting' });
-    let connection: EngineConnection;
-    try {
-      connection = new EngineConnection(this.options.spawn(), this.options.config, (exit, hadJobs) => this.onCrash(connection, exit, hadJobs));
-    } catch (error) {
-      return Promise.reject(error instanceof AppError ? error : new AppError('ENGINE_CRASHED', `The engine process could not be started: ${String(error)}`));
-    }
-    this.connection = connection;
-    return connection.ready.then((pid) => {
-      this.options.onStatus({ state: 'ready', pid });
-      return connection;
-    });
+    return this.client.start().then((pid) => this.options.onStatus({ state: 'ready', pid }));
   }
 
-  private onCrash(connection: EngineConnection, exit: EngineExit, hadJobs: boolean): void {
-    if (connection !== this.connection) return;
-    this.connection = undefined;
+  /** The client heard the engine process end without being asked to (its open jobs have failed already). */
+  private onCrash(exit: EngineExit, hadJobs: boolean): void {
     this.current = undefined;
     const now = this.now();
     this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.policy.windowMs), now];
@@ -140,10 +137,10 @@ export class EngineSupervisor {
     );
   }
 
-  private stopConnection(): void {
+  /** Ends the current process without waiting for it (its exit fails its open jobs as stopped, not as a crash). */
+  private stopEngine(): void {
     this.generation++;
-    this.connection?.stop();
-    this.connection = undefined;
     this.current = undefined;
+    void this.client.close();
   }
 }

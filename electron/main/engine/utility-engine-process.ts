@@ -1,15 +1,14 @@
 // Electron glue: the engine worker (dist/core/engine/worker-main.js) forked as an Electron utilityProcess, adapted
-// to EngineProcess. The worker finds `process.parentPort` and speaks the engine protocol over it (core/engine/
-// worker-port.ts). Crash reasons come from app's `child-process-gone` (oom, crashed, launch-failed, ...), matched by
-// a service name unique to each launch; the exit code alone says only clean or not.
+// to core/engine's EngineProcess, so EngineClient speaks the protocol over it. The worker finds `process.parentPort`
+// and speaks the engine protocol over it (core/engine/worker-port.ts). Crash reasons come from app's
+// `child-process-gone` (oom, crashed, launch-failed, ...), matched by a service name unique to each launch; the exit
+// code alone says only clean or not.
 //
-// May import: electron, node:fs, core/shared (errors), ./engine-process.
+// May import: electron, node:fs, core/shared (errors), core/engine (EngineProcess types, output tail).
 import { app, utilityProcess, type Details } from 'electron';
 import { existsSync } from 'node:fs';
+import { keepOutputLines, type EngineExit, type EngineExitReason, type EngineProcess, type SpawnEngineProcess } from '../../core/engine/index.js';
 import { AppError } from '../../core/shared/errors.js';
-import type { EngineExit, EngineExitReason, EngineProcess, SpawnEngineProcess } from './engine-process.js';
-
-const OUTPUT_LINES_KEPT = 20;
 
 export function utilityEngineSpawner(workerPath: string): SpawnEngineProcess {
   let launches = 0;
@@ -24,11 +23,7 @@ export function utilityEngineSpawner(workerPath: string): SpawnEngineProcess {
 function forkEngine(workerPath: string, serviceName: string): EngineProcess {
   const child = utilityProcess.fork(workerPath, [], { serviceName, stdio: 'pipe' });
   const output: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    output.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
-    output.splice(0, Math.max(0, output.length - OUTPUT_LINES_KEPT));
-  };
-  for (const stream of [child.stdout, child.stderr]) stream?.on('data', keep);
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => keepOutputLines(output, chunk));
 
   let goneReason: EngineExitReason | undefined;
   const onGone = (_event: Electron.Event, details: Details): void => {
