@@ -1,0 +1,30 @@
+// What the renderer needs from its host, on top of the contract's `Backend` (calls and events): how an image handle
+// becomes a URL, how dropped files become paths, and the native dialogs where the host has them. Each host
+// (Electron IPC, browser-mode HTTP, the test fake) implements this once; the rest of the renderer sees only this.
+//
+// May import: electron/core/shared (types).
+import type { ApiResult, Backend, ImageRef } from '../../../../electron/core/shared/api.js';
+
+export type HostMode = 'electron' | 'browser' | 'test';
+
+/** Native dialogs. The host acts on the pick itself (the paths never pass through the page); null when cancelled. */
+export interface HostPickers {
+  /** Picks image files (or folders) and adds them to the queue. */
+  addImages(options: { folders: boolean }): Promise<ApiResult<'queue/add'> | null>;
+  /** Picks the output folder and saves it in the settings. */
+  chooseOutputFolder(): Promise<ApiResult<'settings/set'> | null>;
+}
+
+export interface RendererBackend extends Backend {
+  readonly mode: HostMode;
+  /** The URL that shows `image` in an <img> (Electron's image scheme, the browser server's image route). */
+  imageUrl(image: ImageRef): string;
+  /** Paths of files dropped or pasted into the page; empty where the host cannot know them (a plain browser). */
+  pathsOfFiles(files: readonly File[]): string[];
+  readonly pickers?: HostPickers | undefined;
+  /**
+   * Where events can be missed (browser mode's stream reconnecting after a drop): called after a reconnect, so state
+   * that mirrors the service reloads. Returns the unsubscribe. IPC never drops events and leaves it out.
+   */
+  onReconnect?(listener: () => void): () => void;
+}

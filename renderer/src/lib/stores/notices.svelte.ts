@@ -1,0 +1,67 @@
+// Things the user should know that are not tied to one button: provider fallbacks, out-of-memory recovery steps and
+// engine restarts from the service's events, and failures of actions elsewhere. Newest first, a few at a time, each
+// dismissible; the UI announces them through a polite live region.
+//
+// May import: electron/core/shared (types), lib/backend.
+import type { ApiEventPayload, AppErrorData } from '../../../../electron/core/shared/api.js';
+import type { RendererBackend } from '../backend/types.js';
+
+export type NoticeTone = 'info' | 'warning' | 'error';
+
+export interface Notice {
+  id: number;
+  tone: NoticeTone;
+  title: string;
+  message: string;
+  /** The error code or event code, shown small for support and bug reports. */
+  code?: string | undefined;
+  /** How many times this same notice came (a fallback repeats for every image of a batch). */
+  count: number;
+}
+
+export const MAX_NOTICES = 5;
+
+const ENGINE_NOTICE_TITLES: Record<ApiEventPayload<'engine/notice'>['code'], string> = {
+  'provider-fallback': 'Switched execution provider',
+  'oom-smaller-batch': 'Out of memory: fewer tiles at once',
+  'oom-smaller-tile': 'Out of memory: smaller tiles',
+  'oom-next-provider': 'Out of memory: moved to the next provider',
+};
+
+export class NoticesStore {
+  notices = $state<Notice[]>([]);
+  #nextId = 1;
+
+  /** Subscribes to the engine's notices and status; returns the unsubscribe. */
+  connect(backend: RendererBackend): () => void {
+    const unsubscribers = [
+      backend.on('engine/notice', (notice) => this.push({ tone: 'warning', title: ENGINE_NOTICE_TITLES[notice.code], message: notice.message, code: notice.code })),
+      backend.on('engine/status', (status) =>
+        status.state === 'crashed'
+          ? this.push({
+              tone: 'error',
+              title: 'The engine stopped',
+              message: `${status.reason ?? 'The engine process exited.'} The running image failed; a fresh engine takes the next one.`,
+              code: 'ENGINE_CRASHED',
+            })
+          : this.push({ tone: 'info', title: 'Engine restarted', message: 'A fresh engine process is running; the queue goes on.' }),
+      ),
+    ];
+    return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
+  }
+
+  /** Shows a notice; the same one again moves to the top with its count raised instead of piling up. */
+  push(notice: Omit<Notice, 'id' | 'count'>): void {
+    const same = this.notices.find((n) => n.title === notice.title && n.message === notice.message && n.code === notice.code);
+    const others = this.notices.filter((n) => n !== same);
+    this.notices = [{ ...notice, id: this.#nextId++, count: (same?.count ?? 0) + 1 }, ...others].slice(0, MAX_NOTICES);
+  }
+
+  pushError(title: string, error: AppErrorData): void {
+    this.push({ tone: 'error', title, message: error.message, code: error.code });
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((notice) => notice.id !== id);
+  }
+}

@@ -1,0 +1,166 @@
+// The queue as the renderer sees it: the latest snapshot from the service, kept current by `queue/changed`,
+// `item/progress` and `queue/finished` events (and reloaded after the event stream reconnects), plus the actions the UI offers (add, start, pause, resume, cancel,
+// retry, remove, clear) and which of them make sense right now. The service owns the queue; this class only mirrors
+// it, so a reload or a second window shows the same thing.
+//
+// May import: electron/core/shared (types), lib/backend.
+import type {
+  ApiResult,
+  AppErrorData,
+  OverallProgress,
+  QueueItem,
+  QueueSnapshot,
+  QueueStatus,
+  QueueSummary,
+} from '../../../../electron/core/shared/api.js';
+import type { ItemOverrides, ItemSettingKey } from '../../../../electron/core/shared/settings.js';
+import { errorData } from '../backend/errors.js';
+import type { RendererBackend } from '../backend/types.js';
+
+export interface AddRejection {
+  path: string;
+  error: AppErrorData;
+}
+
+const EMPTY_OVERALL: OverallProgress = { total: 0, queued: 0, running: 0, done: 0, failed: 0, cancelled: 0, fraction: 0, etaMs: null };
+
+export class QueueStore {
+  status = $state<QueueStatus>('idle');
+  items = $state<QueueItem[]>([]);
+  overall = $state<OverallProgress>(EMPTY_OVERALL);
+  summary = $state<QueueSummary | undefined>(undefined);
+  /** Files the last add refused, with the reason for each. */
+  rejected = $state<AddRejection[]>([]);
+  /** The last action that failed (shown until the next action succeeds). */
+  actionError = $state<AppErrorData | undefined>(undefined);
+  /** True until the first snapshot arrived. */
+  loading = $state(true);
+  selectedId = $state<string | undefined>(undefined);
+
+  readonly selected = $derived(this.items.find((item) => item.id === this.selectedId));
+  readonly running = $derived(this.items.find((item) => item.state === 'running'));
+  readonly queuedCount = $derived(this.items.filter((item) => item.state === 'queued').length);
+  readonly failedCount = $derived(this.items.filter((item) => item.state === 'failed').length);
+  readonly finishedCount = $derived(this.items.filter((item) => item.state === 'done' || item.state === 'failed' || item.state === 'cancelled').length);
+  readonly canStart = $derived(this.status === 'idle' && this.queuedCount > 0);
+  readonly canPause = $derived(this.status === 'running');
+  readonly canResume = $derived(this.status === 'paused');
+  readonly canCancelAll = $derived(this.items.some((item) => item.state === 'queued' || item.state === 'running'));
+
+  readonly #backend: RendererBackend;
+
+  constructor(backend: RendererBackend) {
+    this.#backend = backend;
+  }
+
+  /** Subscribes to the service's events and loads the queue; returns the unsubscribe. */
+  connect(): () => void {
+    const unsubscribers = [
+      this.#backend.on('queue/changed', (snapshot) => this.apply(snapshot)),
+      this.#backend.on('item/progress', ({ id, progress, overall }) => {
+        const item = this.items.find((candidate) => candidate.id === id);
+        if (item !== undefined) item.progress = progress;
+        this.overall = overall;
+      }),
+      this.#backend.on('queue/finished', (summary) => {
+        this.summary = summary;
+      }),
+      this.#backend.onReconnect?.(() => void this.refresh()) ?? (() => {}),
+    ];
+    void this.refresh();
+    return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
+  }
+
+  async refresh(): Promise<void> {
+    await this.#act(async () => this.apply(await this.#backend.invoke('queue/list', {})));
+  }
+
+  apply(snapshot: QueueSnapshot): void {
+    this.status = snapshot.status;
+    this.items = snapshot.items;
+    this.overall = snapshot.overall;
+    this.summary = snapshot.summary;
+    this.loading = false;
+    if (this.selectedId !== undefined && !snapshot.items.some((item) => item.id === this.selectedId)) this.selectedId = undefined;
+    if (this.selectedId === undefined) this.selectedId = snapshot.items[0]?.id;
+  }
+
+  select(id: string | undefined): void {
+    this.selectedId = id;
+  }
+
+  /** Adds paths the user chose; returns how many were added (refusals land in `rejected`). */
+  async add(paths: string[], recursive?: boolean): Promise<number> {
+    const trimmed = paths.map((path) => path.trim()).filter((path) => path !== '');
+    const cleaned = trimmed.filter((path, index) => trimmed.indexOf(path) === index);
+    if (cleaned.length === 0) return 0;
+    let added = 0;
+    await this.#act(async () => {
+      added = this.#applyAdd(await this.#backend.invoke('queue/add', recursive === undefined ? { paths: cleaned } : { paths: cleaned, recursive }));
+    });
+    return added;
+  }
+
+  /** Opens the host's dialog (files, or folders); the host adds the pick. Returns how many were added. */
+  async addFromDialog(folders: boolean): Promise<number> {
+    const pickers = this.#backend.pickers;
+    if (pickers === undefined) return 0;
+    let added = 0;
+    await this.#act(async () => {
+      const answer = await pickers.addImages({ folders });
+      if (answer !== null) added = this.#applyAdd(answer);
+    });
+    return added;
+  }
+
+  start = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/start', {}));
+  pause = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/pause', {}));
+  resume = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/resume', {}));
+  cancelAll = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/cancel', {}));
+  retryFailed = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/retry', {}));
+  clearFinished = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/clear', { which: 'finished' }));
+
+  cancel(id: string): Promise<void> {
+    return this.#snapshotAction(() => this.#backend.invoke('queue/cancel', { ids: [id] }));
+  }
+
+  retry(id: string): Promise<void> {
+    return this.#snapshotAction(() => this.#backend.invoke('queue/retry', { ids: [id] }));
+  }
+
+  remove(id: string): Promise<void> {
+    return this.#snapshotAction(() => this.#backend.invoke('queue/remove', { ids: [id] }));
+  }
+
+  /** Sets some of an item's own settings, or (with `reset`) makes them follow the global defaults again. */
+  updateItem(id: string, set: ItemOverrides, reset: ItemSettingKey[] = []): Promise<void> {
+    return this.#snapshotAction(() => this.#backend.invoke('queue/update-item', reset.length > 0 ? { ids: [id], set, reset } : { ids: [id], set }));
+  }
+
+  dismissSummary(): void {
+    this.summary = undefined;
+  }
+
+  dismissRejected(): void {
+    this.rejected = [];
+  }
+
+  #applyAdd(answer: ApiResult<'queue/add'>): number {
+    this.rejected = answer.rejected;
+    this.apply(answer.snapshot);
+    return answer.added.length;
+  }
+
+  async #snapshotAction(action: () => Promise<QueueSnapshot>): Promise<void> {
+    await this.#act(async () => this.apply(await action()));
+  }
+
+  async #act(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+      this.actionError = undefined;
+    } catch (error) {
+      this.actionError = errorData(error);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { default as Panel } from './Panel.svelte';
