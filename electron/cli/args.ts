@@ -141,6 +141,6 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'probe':
       return parseList(command, rest);
     default:
-      throw new UsageError(`Unknown command "${command}"; expected upscale, models or probe (see tinysr --help).`);
+      throw new UsageError(`Unknown command "${command}"; expected upscale, models, probe or serve (see tinysr --help).`);
   }
 }

@@ -48,6 +48,7 @@ export function helpText(topic: 'upscale' | 'models' | 'probe' | undefined): str
   tinysr upscale <files|folders...> -o <dir> [options]   upscale images (tinysr upscale --help)
   tinysr models [--json]                                 list installed models
   tinysr probe [--json]                                  which execution providers work here
+  tinysr serve [--port <n>]                              browser mode: the app on 127.0.0.1 (tinysr serve --help)
 
 ${EXIT_CODES}
 `;

@@ -8,6 +8,8 @@ import { helpText } from './help.js';
 import { processIo, type CliIo } from './io.js';
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // Browser mode is a long-running server with options of its own: commands/serve.ts parses them.
+  if (argv[0] === 'serve') return (await import('./commands/serve.js')).runServe(argv.slice(1), io);
   let command: Command;
   try {
     command = parseCommandLine(argv);

@@ -89,6 +89,9 @@ describe('ApiService with the real engine', () => {
       expect(await readMetadata(file.path)).toMatchObject({ width: 80, height: 80 });
     }
     await expect(service.invoke('preview/region', { id: one.id, rect: { x: 40, y: 0, width: 4, height: 4 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // Only exact handles resolve: no trailing segments that could be mistaken for a path.
+    await expect(service.resolveImage(`item/${one.id}/input/../../etc/passwd`)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(service.resolveImage('/etc/passwd')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await service.close();
   });
 

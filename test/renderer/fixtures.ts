@@ -35,7 +35,7 @@ export function overallOf(items: QueueItem[], fields: Partial<OverallProgress> =
 }
 
 export function makeSnapshot(items: QueueItem[], fields: Partial<QueueSnapshot> = {}): QueueSnapshot {
-  return API_CALLS['queue/list'].result.parse({ status: 'idle', items, overall: overallOf(items), ...fields });
+  return API_CALLS['queue/list'].result.parse({ revision: 0, status: 'idle', items, overall: overallOf(items), ...fields });
 }
 
 export function makeModel(id: string, fields: Partial<ModelInfo> = {}): ModelInfo {

@@ -179,6 +179,33 @@ describe('QueueStore', () => {
     expect(listed).toBe(2);
   });
 
+  it('ignores a call reply older than the events already shown, so a finished queue never rolls back to running', async () => {
+    backend.handle('queue/list', () => makeSnapshot([makeItem('a')], { revision: 1 }));
+    let reply!: (snapshot: ReturnType<typeof makeSnapshot>) => void;
+    backend.handle('queue/start', () => new Promise((resolve) => (reply = resolve)));
+    queue.connect();
+    await flush();
+    const starting = queue.start();
+    backend.emit('queue/changed', makeSnapshot([makeItem('a', { state: 'running' })], { revision: 2, status: 'running' }));
+    backend.emit('queue/changed', makeSnapshot([makeItem('a', { state: 'done' })], { revision: 3 }));
+    reply(makeSnapshot([makeItem('a', { state: 'running' })], { revision: 2, status: 'running' }));
+    await starting;
+    expect(queue.status).toBe('idle');
+    expect(queue.items[0]?.state).toBe('done');
+  });
+
+  it('takes a reload as authoritative even at a lower revision (a restarted service counts from zero)', async () => {
+    let listed = 0;
+    backend.handle('queue/list', () => (listed++ === 0 ? makeSnapshot([makeItem('old')], { revision: 9 }) : makeSnapshot([makeItem('new')], { revision: 0 })));
+    queue.connect();
+    await flush();
+    backend.reconnect();
+    await flush();
+    expect(queue.items.map((item) => item.id)).toEqual(['new']);
+    backend.emit('queue/changed', makeSnapshot([makeItem('new', { state: 'running' })], { revision: 1, status: 'running' }));
+    expect(queue.items[0]?.state).toBe('running');
+  });
+
   it('unsubscribes from every event on teardown', async () => {
     backend.handle('queue/list', () => makeSnapshot([]));
     const stop = queue.connect();

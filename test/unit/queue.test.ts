@@ -145,6 +145,20 @@ describe('JobQueue', () => {
     expect(events.some((e) => e.event === 'item/progress' && e.payload.id === 'item-1' && e.payload.progress.tile === 2)).toBe(true);
   });
 
+  it('raises the revision on every announced change, so hosts can drop replies older than the events they showed', async () => {
+    const queue = makeQueue();
+    const before = queue.snapshot().revision;
+    queue.add(images('a.png'));
+    queue.start();
+    await snapshotWhere(idle);
+    const revisions = events.flatMap((e) => (e.event === 'queue/changed' ? [e.payload.revision] : []));
+    expect(revisions.length).toBeGreaterThan(2);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(new Set(revisions).size).toBe(revisions.length);
+    expect(revisions[0]).toBeGreaterThan(before);
+    expect(queue.snapshot().revision).toBe(revisions.at(-1));
+  });
+
   it('does not queue an input twice while it is pending', () => {
     const queue = makeQueue();
     queue.add(images('a.png'));

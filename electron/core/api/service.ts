@@ -223,7 +223,9 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
   };
 
   const imageFile = (handle: string): string | undefined => {
-    const [kind, id, which] = handle.split('/');
+    const parts = handle.split('/');
+    if (parts.length !== 3) return undefined; // exactly kind/id/which: no trailing segments that look like paths
+    const [kind, id, which] = parts;
     if (kind === 'item' && id !== undefined) {
       const record = queue.find(id);
       if (which === 'input') return record?.input;

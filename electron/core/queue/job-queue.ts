@@ -57,6 +57,8 @@ export const imageHandles = {
 
 export class JobQueue {
   private status: PersistedQueue['status'] = 'idle';
+  /** Raised on every change announced; see QueueSnapshot.revision. */
+  private revision = 0;
   private records: QueueRecord[] = [];
   private readonly progress = new Map<string, ItemProgress>();
   private active: ActiveJob | undefined;
@@ -89,6 +91,7 @@ export class JobQueue {
 
   snapshot(): QueueSnapshot {
     return {
+      revision: this.revision,
       status: this.status,
       items: this.records.map((r) => this.view(r)),
       overall: this.overall(),
@@ -420,6 +423,7 @@ export class JobQueue {
   }
 
   private changed(): void {
+    this.revision += 1;
     this.options.emit({ event: 'queue/changed', payload: this.snapshot() });
   }
 

@@ -145,6 +145,12 @@ export type QueueSummary = z.infer<typeof QueueSummarySchema>;
 
 export const QueueSnapshotSchema = z
   .object({
+    /**
+     * Counts the queue's changes since its service started. Replies to calls and `queue/changed` events can arrive
+     * out of order, so a renderer keeps the snapshot with the highest revision (and reloads on reconnect, since a
+     * restarted service counts from zero again).
+     */
+    revision: z.number().int().min(0),
     status: QueueStatusSchema,
     items: z.array(QueueItemSchema),
     overall: OverallProgressSchema,

@@ -48,6 +48,8 @@ export class QueueStore {
   readonly canCancelAll = $derived(this.items.some((item) => item.state === 'queued' || item.state === 'running'));
 
   readonly #backend: RendererBackend;
+  /** Revision of the snapshot shown (not reactive state: nothing renders it). */
+  #revision: number | undefined;
 
   constructor(backend: RendererBackend) {
     this.#backend = backend;
@@ -71,11 +73,19 @@ export class QueueStore {
     return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
   }
 
+  /** Reloads the whole queue; authoritative, so it also resets the revision (a restarted service counts from 0). */
   async refresh(): Promise<void> {
-    await this.#act(async () => this.apply(await this.#backend.invoke('queue/list', {})));
+    await this.#act(async () => this.apply(await this.#backend.invoke('queue/list', {}), { authoritative: true }));
   }
 
-  apply(snapshot: QueueSnapshot): void {
+  /**
+   * Shows `snapshot` unless a newer one is already shown: a call's reply can arrive after the `queue/changed` events
+   * that followed it (tiny images finish in milliseconds), and showing it would roll the queue back, e.g. to a
+   * "running" state that never ends.
+   */
+  apply(snapshot: QueueSnapshot, { authoritative = false }: { authoritative?: boolean } = {}): void {
+    if (!authoritative && this.#revision !== undefined && snapshot.revision < this.#revision) return;
+    this.#revision = snapshot.revision;
     this.status = snapshot.status;
     this.items = snapshot.items;
     this.overall = snapshot.overall;

@@ -1,0 +1,127 @@
+// `tinysr serve [--port n] [--data-dir dir] [--threads n]`: browser mode. Runs the app's API service (queue,
+// settings, previews, engine process) and serves it with the built renderer on 127.0.0.1 behind a per-run token,
+// until Ctrl-C. The queue is saved on the way out and a running item resumes on the next start.
+//
+// May import: node:*, core/api, core/engine (client), core/models (locations), core/server, core/shared, ../*.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApiService, type ApiService } from '../../core/api/index.js';
+import { EngineClient } from '../../core/engine/index.js';
+import { packageRoot, resolveModelLocations, type ModelLocations } from '../../core/models/index.js';
+import { startServer, type RunningServer } from '../../core/server/index.js';
+import { AppError, toAppError } from '../../core/shared/errors.js';
+import { UsageError } from '../args.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+
+export const SERVE_HELP = `tinysr serve [--port <n>] [--data-dir <dir>] [--threads <n>]
+
+Runs TinySR Studio in browser mode: the app's interface and API on http://127.0.0.1 (this machine only), with a
+fresh access token each run. Open the printed URL in a browser; to use a remote GPU box, forward the port over SSH
+(ssh -L 8700:127.0.0.1:8700 box, then tinysr serve --port 8700 on the box). Stop with Ctrl-C: the queue is saved and
+a running item resumes on the next start.
+
+      --port <n>          port to listen on (default: a free port chosen at random)
+      --data-dir <dir>    folder for settings and the saved queue (default: your data folder's tinysr)
+      --threads <n>       CPU threads for inference (default: all)
+  -h, --help              this help
+`;
+
+interface ServeOptions {
+  port: number;
+  dataDir: string | undefined;
+  threads: number;
+}
+
+function wholeNumber(name: string, value: string | undefined, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > max) throw new UsageError(`--${name} expects a whole number from 0 to ${max}, got "${value}".`);
+  return n;
+}
+
+function parseServe(args: readonly string[]): ServeOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(`tinysr serve: ${(err as Error).message}`);
+  }
+  const { values } = parsed;
+  if (values.help) return 'help';
+  return { port: wholeNumber('port', values.port, 65535, 0), dataDir: values['data-dir'], threads: wholeNumber('threads', values.threads, 256, 0) };
+}
+
+/** The user's tinysr data folder: where resolveModelLocations keeps the model digest cache, beside the user models. */
+function defaultDataDir(locations: ModelLocations): string {
+  if (locations.digestCacheFile === undefined) throw new AppError('INVALID_ARGUMENT', 'No data folder is known here; pass --data-dir <dir>.');
+  return path.dirname(locations.digestCacheFile);
+}
+
+/** Resolves when Ctrl-C (or a service manager's SIGTERM) asks the server to stop. */
+function stopRequested(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+export async function runServe(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  let options: ServeOptions | 'help';
+  try {
+    options = parseServe(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`${err.message}\n\n${SERVE_HELP}`);
+    return EXIT.usage;
+  }
+  if (options === 'help') {
+    io.stdout.write(SERVE_HELP);
+    return EXIT.ok;
+  }
+
+  const locations = resolveModelLocations();
+  const rendererDir = path.join(packageRoot(), 'renderer', 'dist');
+  const engine = new EngineClient({ config: { threads: options.threads, models: { bundledDir: locations.bundledDir, userDir: locations.userDir ?? null } } });
+  let dataDir: string;
+  let service: ApiService | undefined;
+  let server: RunningServer | undefined;
+  try {
+    dataDir = path.resolve(options.dataDir ?? defaultDataDir(locations));
+    service = await createApiService({ engine, dataDir, modelLocations: locations });
+    server = await startServer({ backend: service, rendererDir, port: options.port });
+  } catch (err) {
+    const error = toAppError(err);
+    io.stderr.write(`tinysr serve: ${error.code}: ${error.message}\n`);
+    await service?.close();
+    await engine.close();
+    return EXIT.fatal;
+  }
+
+  for (const problem of service.startupProblems) io.stderr.write(`tinysr serve: ${problem.code}: ${problem.message}\n`);
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    io.stderr.write(`tinysr serve: the interface is not built (${rendererDir} is missing): run \`npx vite build --config renderer/vite.config.ts\`; the API works without it.\n`);
+  }
+  io.stdout.write(
+    `TinySR Studio is serving on this machine only. Open this URL in a browser (it carries this run's access token):\n\n  ${server.url}\n\n` +
+      `Data folder: ${dataDir}\nModels: ${locations.bundledDir}${locations.userDir ? ` and ${locations.userDir}` : ''}\nPress Ctrl-C to stop.\n`,
+  );
+
+  await stopRequested();
+  io.stdout.write('Stopping: saving the queue...\n');
+  await server.close();
+  await service.close();
+  await engine.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,168 @@
+// Page objects for TinySR Studio's window, by the renderer's test ids (listed in renderer/README.md). Tests say what
+// a user does ("add these paths", "start", "cancel this image"); the selectors live here only.
+import type { Locator, Page } from 'playwright-core';
+
+/** Long enough for the engine to finish a small batch on a busy 2-core CI machine; a wait, never an assertion on time. */
+export const RUN_WAIT_MS = 150_000;
+
+export type ItemState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+const byTestId = (id: string): string => `[data-testid="${id}"]`;
+
+// The DOM as the page functions below see it (the tests' TypeScript config has no DOM library).
+interface DetailsElement {
+  open: boolean;
+}
+interface ImageElement {
+  complete: boolean;
+  naturalWidth: number;
+  naturalHeight: number;
+}
+
+/** A collapsible side panel (<details>): opened before use, since the user would open it too. */
+async function openPanel(panel: Locator): Promise<void> {
+  if (!(await panel.evaluate((el) => (el as unknown as DetailsElement).open))) await panel.locator('summary').click();
+}
+
+export class AddImages {
+  constructor(private readonly page: Page) {}
+
+  /** Browser mode: "Add files..." opens a box for paths on the server machine. */
+  async addPaths(paths: readonly string[]): Promise<void> {
+    const input = this.page.locator(byTestId('add-paths-input'));
+    if (!(await input.isVisible())) await this.page.locator(byTestId('add-files')).click();
+    await input.fill(paths.join('\n'));
+    await this.page.locator(byTestId('add-paths-submit')).click();
+  }
+}
+
+export class QueuePanel {
+  constructor(private readonly page: Page) {}
+
+  item(name: string): Locator {
+    return this.page.locator(`${byTestId('queue-item')}[data-name="${name}"]`);
+  }
+
+  items(): Locator {
+    return this.page.locator(byTestId('queue-item'));
+  }
+
+  async waitForState(name: string, state: ItemState): Promise<void> {
+    await this.page.locator(`${byTestId('queue-item')}[data-name="${name}"][data-state="${state}"]`).waitFor({ timeout: RUN_WAIT_MS });
+  }
+
+  /** Waits until the running item shows tile progress (the engine is inside the model, not loading or decoding). */
+  async waitForTileProgress(name: string): Promise<void> {
+    await this.item(name).locator(`${byTestId('item-progress')} [role="progressbar"][aria-valuenow]:not([aria-valuenow="0"])`).waitFor({ timeout: RUN_WAIT_MS });
+  }
+
+  async start(): Promise<void> {
+    await this.page.locator(byTestId('queue-start')).click();
+  }
+
+  async cancel(name: string): Promise<void> {
+    await this.item(name).locator(byTestId('item-cancel')).click();
+  }
+
+  /** The failure shown on an item: its stable code and the message a person reads. */
+  async errorOf(name: string): Promise<{ code: string | null; text: string }> {
+    const error = this.item(name).locator(byTestId('item-error'));
+    return { code: await error.getAttribute('data-code'), text: await error.innerText() };
+  }
+
+  async thumbnailUrl(name: string): Promise<string> {
+    const src = await this.item(name).locator(`${byTestId('item-select')} img`).getAttribute('src');
+    if (src === null) throw new Error(`The queue row of ${name} has no thumbnail.`);
+    return src;
+  }
+
+  /** Selecting an item shows it in the comparison view. */
+  async select(name: string): Promise<void> {
+    await this.item(name).locator(byTestId('item-select')).click();
+  }
+}
+
+export class SettingsPanel {
+  constructor(private readonly page: Page) {}
+
+  async chooseModel(id: string): Promise<void> {
+    await openPanel(this.page.locator(byTestId('model-panel')));
+    const option = this.page.locator(`${byTestId('model-option')}[data-model="${id}"] input[type="radio"]`);
+    if (await option.isChecked()) return; // already the chosen model: nothing to save
+    await this.savingSettings(() => option.check());
+  }
+
+  /** Types the output folder and leaves the field, which saves it. */
+  async setOutputFolder(dir: string): Promise<void> {
+    await openPanel(this.page.locator(byTestId('output-settings')));
+    const field = this.page.locator(byTestId('output-dir'));
+    if ((await field.inputValue()) === dir) return; // already saved
+    await field.fill(dir);
+    await this.savingSettings(() => field.press('Tab'));
+  }
+
+  /** Does `action` and waits until the settings it changed were saved, so later actions run with them. */
+  private async savingSettings(action: () => Promise<void>): Promise<void> {
+    const saved = this.page.waitForResponse((response) => response.url().endsWith('/api/settings/set') && response.ok());
+    await action();
+    await saved;
+  }
+}
+
+export class CompareView {
+  constructor(private readonly page: Page) {}
+
+  view(): Locator {
+    return this.page.locator(byTestId('compare-view'));
+  }
+
+  /** Waits until the original and the result have both loaded, and returns their decoded sizes. */
+  async loadedImages(): Promise<{ before: Size; after: Size }> {
+    return { before: await this.loadedSize('compare-before'), after: await this.loadedSize('compare-after') };
+  }
+
+  /** "Preview visible": runs the model on what the view shows; returns the preview image's decoded size. */
+  async previewVisible(): Promise<Size> {
+    await this.page.locator(byTestId('preview-visible')).click();
+    const outcome = this.page.locator(`${byTestId('compare-preview')}, ${byTestId('preview-error')}`);
+    await outcome.first().waitFor({ timeout: RUN_WAIT_MS });
+    const error = this.page.locator(byTestId('preview-error'));
+    if (await error.isVisible()) throw new Error(`The region preview failed in the UI: ${await error.innerText()}`);
+    return this.loadedSize('compare-preview');
+  }
+
+  private async loadedSize(testId: string): Promise<Size> {
+    const image = this.page.locator(byTestId(testId));
+    await image.waitFor({ timeout: RUN_WAIT_MS });
+    const loaded = (el: unknown): boolean => (el as ImageElement).complete && (el as ImageElement).naturalWidth > 0;
+    await this.page.waitForFunction(loaded, await image.elementHandle(), { timeout: RUN_WAIT_MS });
+    return image.evaluate((el) => ({ width: (el as unknown as ImageElement).naturalWidth, height: (el as unknown as ImageElement).naturalHeight }));
+  }
+}
+
+/** The whole window. */
+export class StudioPage {
+  readonly add: AddImages;
+  readonly queue: QueuePanel;
+  readonly settings: SettingsPanel;
+  readonly compare: CompareView;
+
+  constructor(readonly page: Page) {
+    this.add = new AddImages(page);
+    this.queue = new QueuePanel(page);
+    this.settings = new SettingsPanel(page);
+    this.compare = new CompareView(page);
+  }
+
+  /** Opens the URL `tinysr serve` printed and waits until the app has loaded its state. */
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator(byTestId('drop-zone')).waitFor();
+    await this.page.locator(byTestId('model-option')).first().waitFor();
+  }
+}
