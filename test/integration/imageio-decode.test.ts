@@ -13,6 +13,7 @@ import {
   writePngBombHeader, writeSvg, writeTestImage, writeTruncatedImage,
 } from '../helpers/images.js';
 import type { TestImageFormat } from '../helpers/images.js';
+import { rejection } from '../helpers/rejection.js';
 
 const LIMITS = { maxInputPixels: 4_000_000 };
 const W = 40;
@@ -25,15 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeTempDir(dir);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Drops every 4th sample of an interleaved RGBA buffer. */
 function rgbOf(rgba: Uint8Array | Uint16Array): number[] {
@@ -172,7 +164,7 @@ describe('decodeImage: committed real photos (test/fixtures/images)', () => {
 describe('decodeImage: bad inputs', () => {
   it('rejects a missing file with INPUT_NOT_FOUND', async () => {
     const file = path.join(dir, 'nope.jpg');
-    const error = await rejection(decodeImage(file, LIMITS));
+    const error = await rejection<AppError>(decodeImage(file, LIMITS));
     expect(error.code).toBe('INPUT_NOT_FOUND');
     expect(error.path).toBe(file);
     expect(error.message).toContain(file);
@@ -180,29 +172,29 @@ describe('decodeImage: bad inputs', () => {
 
   it('rejects an empty file with INPUT_EMPTY', async () => {
     const file = await writeEmptyFile(path.join(dir, 'empty.jpg'));
-    expect((await rejection(readImageInfo(file))).code).toBe('INPUT_EMPTY');
+    expect((await rejection<AppError>(readImageInfo(file))).code).toBe('INPUT_EMPTY');
   });
 
   it.each(['note.txt', 'disguised.jpg'])('rejects a text file (%s) with INPUT_NOT_IMAGE', async (name) => {
     const file = await writeNotAnImage(path.join(dir, name));
-    const error = await rejection(decodeImage(file, LIMITS));
+    const error = await rejection<AppError>(decodeImage(file, LIMITS));
     expect(error.code).toBe('INPUT_NOT_IMAGE');
     expect(error.message).toContain(file);
   });
 
   it('rejects SVG and BMP with INPUT_UNSUPPORTED_FORMAT naming the format', async () => {
     const svg = await writeSvg(path.join(dir, 'logo.svg'));
-    const svgError = await rejection(readImageInfo(svg));
+    const svgError = await rejection<AppError>(readImageInfo(svg));
     expect(svgError.code).toBe('INPUT_UNSUPPORTED_FORMAT');
     expect(svgError.message).toContain('SVG');
     const bmp = path.join(dir, 'old.bmp');
     await writeFile(bmp, Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]));
-    expect((await rejection(decodeImage(bmp, LIMITS))).code).toBe('INPUT_UNSUPPORTED_FORMAT');
+    expect((await rejection<AppError>(decodeImage(bmp, LIMITS))).code).toBe('INPUT_UNSUPPORTED_FORMAT');
   });
 
   it.each(['jpeg', 'png', 'webp', 'tiff', 'avif', 'gif'] as const)('rejects a truncated %s with INPUT_CORRUPT', async (format) => {
     const file = await writeTruncatedImage(path.join(dir, `truncated.${format}`), format);
-    const error = await rejection(decodeImage(file, LIMITS));
+    const error = await rejection<AppError>(decodeImage(file, LIMITS));
     expect(error.code).toBe('INPUT_CORRUPT');
     expect(error.message).toContain(file);
   });
@@ -210,20 +202,20 @@ describe('decodeImage: bad inputs', () => {
   it('rejects a folder given as a file with INPUT_UNREADABLE', async () => {
     const folder = path.join(dir, 'a folder.png');
     await mkdir(folder, { recursive: true });
-    expect((await rejection(decodeImage(folder, LIMITS))).code).toBe('INPUT_UNREADABLE');
+    expect((await rejection<AppError>(decodeImage(folder, LIMITS))).code).toBe('INPUT_UNREADABLE');
   });
 
   it.skipIf(process.getuid?.() === 0)('rejects a file without read permission with INPUT_UNREADABLE', async () => {
     const { chmod } = await import('node:fs/promises');
     const file = await writeTestImage(path.join(dir, 'secret.png'), { width: 8, height: 8, format: 'png' });
     await chmod(file, 0o000);
-    expect((await rejection(decodeImage(file, LIMITS))).code).toBe('INPUT_UNREADABLE');
+    expect((await rejection<AppError>(decodeImage(file, LIMITS))).code).toBe('INPUT_UNREADABLE');
   });
 
   it('rejects a decompression bomb from its header, naming its size and the limit', async () => {
     // 30000 x 30000 RGB claims 2.7 GB of pixels in a file of a few hundred bytes of header and 90 KB of data.
     const file = await writePngBombHeader(path.join(dir, 'bomb.png'), 30_000, 30_000);
-    const error = await rejection(decodeImage(file, { maxInputPixels: 50_000_000 }));
+    const error = await rejection<AppError>(decodeImage(file, { maxInputPixels: 50_000_000 }));
     // INPUT_TOO_LARGE rather than INPUT_CORRUPT: the limit was applied before any pixel was decoded.
     expect(error.code).toBe('INPUT_TOO_LARGE');
     expect(error.message).toContain(file);
@@ -233,7 +225,7 @@ describe('decodeImage: bad inputs', () => {
 
   it('rejects an input whose upscaled output would exceed the output limit', async () => {
     const file = await writeTestImage(path.join(dir, 'medium.png'), { width: 100, height: 80, format: 'png' });
-    const error = await rejection(readImageInfo(file, { maxInputPixels: 1_000_000, maxOutputPixels: 100_000, scale: 4 }));
+    const error = await rejection<AppError>(readImageInfo(file, { maxInputPixels: 1_000_000, maxOutputPixels: 100_000, scale: 4 }));
     expect(error.code).toBe('INPUT_TOO_LARGE');
     expect(error.message).toContain('400x320');
     expect(error.details).toMatchObject({ outputPixels: 128_000, maxOutputPixels: 100_000 });
@@ -244,6 +236,6 @@ describe('decodeImage: bad inputs', () => {
     const file = await writeTestImage(path.join(dir, 'cancel.png'), { width: 8, height: 8, format: 'png' });
     const controller = new AbortController();
     controller.abort();
-    expect((await rejection(decodeImage(file, { ...LIMITS, signal: controller.signal }))).code).toBe('CANCELLED');
+    expect((await rejection<AppError>(decodeImage(file, { ...LIMITS, signal: controller.signal }))).code).toBe('CANCELLED');
   });
 });

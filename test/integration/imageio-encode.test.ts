@@ -18,6 +18,7 @@ import {
   makeTempDir, maxAbsDiff, meanAbsDiff, readMetadata, readOnlyFolder, readStoredPixels, removeTempDir, testPattern,
   unwritableFolder, writeTestImage, xmpPacket,
 } from '../helpers/images.js';
+import { rejection } from '../helpers/rejection.js';
 
 const LIMITS = { maxInputPixels: 4_000_000 };
 const PROVENANCE = { software: 'TinySR Studio 0.1.0', model: 'tinysr-x4', scale: 4 };
@@ -31,15 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeTempDir(dir);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Stands in for the model: a x`scale` Lanczos resize of the decoded RGB, same depth. */
 async function fakeUpscale(image: RgbImage, scale: number): Promise<RgbImage> {
@@ -147,7 +139,7 @@ describe('encodeImage: formats, depth, alpha', () => {
     // 16384 x 1 is over WebP's 16383 px limit; the buffer is tiny, so this costs nothing.
     const wide: RgbImage = { width: 16_384, height: 1, bitDepth: 8, rgb: new Uint8Array(16_384 * 3) };
     const folder = path.join(dir, 'too wide');
-    const error = await rejection(encodeImage(wide, options(path.join(folder, 'x.webp'), 'webp', undefined)));
+    const error = await rejection<AppError>(encodeImage(wide, options(path.join(folder, 'x.webp'), 'webp', undefined)));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('16383');
     await encodeImage(wide, options(path.join(folder, 'x.png'), 'png', undefined));
@@ -320,7 +312,7 @@ describe('atomic writes and the overwrite policy', () => {
     await encodeImage(image, options(file, 'png', undefined));
     const first = await readFile(file);
     const other = { ...image, rgb: image.rgb.map((v) => 255 - v) };
-    const error = await rejection(encodeImage(other, options(file, 'png', undefined)));
+    const error = await rejection<AppError>(encodeImage(other, options(file, 'png', undefined)));
     expect(error.code).toBe('OUTPUT_EXISTS');
     expect(error.message).toContain(file);
     expect((await readFile(file)).equals(first)).toBe(true);
@@ -332,7 +324,7 @@ describe('atomic writes and the overwrite policy', () => {
   it('does not clobber a file that appeared at the target while encoding (another process, a second job)', async () => {
     const folder = path.join(dir, 'race');
     const file = path.join(folder, 'out.png');
-    const error = await rejection(
+    const error = await rejection<AppError>(
       writeFileAtomically(file, { overwrite: false }, async (temp) => {
         await writeFile(temp, 'ours');
         await writeFile(file, 'theirs');
@@ -346,7 +338,7 @@ describe('atomic writes and the overwrite policy', () => {
   it('removes the temp file when the write fails, and writes nothing at the target', async () => {
     const folder = path.join(dir, 'failing write');
     const file = path.join(folder, 'out.png');
-    const failure = rejection(
+    const failure = rejection<AppError>(
       writeFileAtomically(file, { overwrite: false }, async (temp) => {
         expect(path.dirname(temp)).toBe(folder);
         expect(path.basename(temp).startsWith('.')).toBe(true);
@@ -361,7 +353,7 @@ describe('atomic writes and the overwrite policy', () => {
   it('aborting before the rename leaves nothing behind', async () => {
     const folder = path.join(dir, 'aborted write');
     const controller = new AbortController();
-    const error = await rejection(
+    const error = await rejection<AppError>(
       writeFileAtomically(path.join(folder, 'out.png'), { overwrite: false, signal: controller.signal }, async (temp) => {
         await writeFile(temp, 'complete, but the user cancelled meanwhile');
         controller.abort();
@@ -371,7 +363,7 @@ describe('atomic writes and the overwrite policy', () => {
     expect(await listing(folder)).toEqual([]);
     const aborted = new AbortController();
     aborted.abort();
-    const encodeError = await rejection(encodeImage(image, options(path.join(folder, 'out2.png'), 'png', undefined, { signal: aborted.signal })));
+    const encodeError = await rejection<AppError>(encodeImage(image, options(path.join(folder, 'out2.png'), 'png', undefined, { signal: aborted.signal })));
     expect(encodeError.code).toBe('CANCELLED');
     expect(await listing(folder)).toEqual([]);
   });
@@ -379,10 +371,10 @@ describe('atomic writes and the overwrite policy', () => {
   it('reports an unwritable output folder as OUTPUT_NOT_WRITABLE naming the folder, before and during the write', async () => {
     const folder = await unwritableFolder(dir);
     const file = path.join(folder, 'out.png');
-    const early = await rejection(assertOutputWritable(file, { overwrite: false }));
+    const early = await rejection<AppError>(assertOutputWritable(file, { overwrite: false }));
     expect(early.code).toBe('OUTPUT_NOT_WRITABLE');
     expect(early.message).toContain(folder);
-    const late = await rejection(encodeImage(image, options(file, 'png', undefined)));
+    const late = await rejection<AppError>(encodeImage(image, options(file, 'png', undefined)));
     expect(late.code).toBe('OUTPUT_NOT_WRITABLE');
     expect(late.message).toContain(folder);
   });
@@ -392,10 +384,10 @@ describe('atomic writes and the overwrite policy', () => {
     if (readOnly === undefined) return context.skip('neither chmod nor chattr can make a read-only folder here');
     try {
       const file = path.join(readOnly.folder, 'out.png');
-      const early = await rejection(assertOutputWritable(file, { overwrite: false }));
+      const early = await rejection<AppError>(assertOutputWritable(file, { overwrite: false }));
       expect(early.code).toBe('OUTPUT_NOT_WRITABLE');
       expect(early.message).toContain(readOnly.folder);
-      expect((await rejection(encodeImage(image, options(file, 'png', undefined)))).code).toBe('OUTPUT_NOT_WRITABLE');
+      expect((await rejection<AppError>(encodeImage(image, options(file, 'png', undefined)))).code).toBe('OUTPUT_NOT_WRITABLE');
       expect(await listing(readOnly.folder)).toEqual([]);
     } finally {
       await readOnly.release();
@@ -408,7 +400,7 @@ describe('atomic writes and the overwrite policy', () => {
     await assertOutputWritable(file, { overwrite: false });
     expect(await listing(folder)).toEqual([]);
     await encodeImage(image, options(file, 'png', undefined));
-    expect((await rejection(assertOutputWritable(file, { overwrite: false }))).code).toBe('OUTPUT_EXISTS');
+    expect((await rejection<AppError>(assertOutputWritable(file, { overwrite: false }))).code).toBe('OUTPUT_EXISTS');
     await assertOutputWritable(file, { overwrite: true });
   });
 
