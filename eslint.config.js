@@ -24,6 +24,25 @@ const forbid = (rules) => {
 const NATIVE = [['sharp', 'onnxruntime-node'], 'Pure layers stay free of native modules (image IO lives in core/imageio, inference in core/engine).'];
 const NODE_IO = [['node:fs', 'node:fs/*', 'fs', 'node:child_process', 'node:worker_threads'], 'Pure layers do no I/O.'];
 const ELECTRON = [['electron'], 'Only electron/main and electron/preload may import electron.'];
+/** Modules that load sharp or onnxruntime when imported (imageio's index loads them all; import its pure files instead). */
+const NATIVE_BACKED = [
+  [
+    'sharp',
+    'onnxruntime-node',
+    '**/imageio/index.js',
+    '**/imageio/probe.js',
+    '**/imageio/decode.js',
+    '**/imageio/encode.js',
+    '**/imageio/alpha.js',
+    '**/imageio/region.js',
+    '**/engine/engine.js',
+    '**/engine/image-requests.js',
+    '**/engine/session-cache.js',
+    '**/engine/providers.js',
+    '**/engine/worker-main.js',
+  ],
+  "Electron's main process never decodes images or runs a model (design.md, Processes): ask the engine (inspect, preview, upscale) and import imageio's pure files (types, naming, atomic, formats, scan).",
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-electron/**', 'node_modules/**', 'training/**', 'out/**', 'renderer/dist/**', 'test/fixtures/**'] },
@@ -44,6 +63,15 @@ export default tseslint.config(
   {
     files: ['electron/core/**/*.ts', 'electron/cli/**/*.ts'],
     rules: forbid([ELECTRON, [['**/renderer/**'], 'The core never imports the renderer.']]),
+  },
+  {
+    // The API service and what it owns run in Electron's main process (and the browser-mode server's): no native modules.
+    files: ['electron/core/api/**/*.ts', 'electron/core/queue/**/*.ts', 'electron/core/settings/**/*.ts', 'electron/core/server/**/*.ts'],
+    rules: forbid([NATIVE_BACKED, ELECTRON, [['**/renderer/**'], 'The core never imports the renderer.']]),
+  },
+  {
+    files: ['electron/main/**/*.ts'],
+    rules: forbid([NATIVE_BACKED]),
   },
   {
     files: ['electron/core/shared/**/*.ts'],

@@ -9,7 +9,7 @@ import { defaultWorkerPath, EngineClient } from '../../electron/core/engine/engi
 import { packageRoot } from '../../electron/core/models/index.js';
 import type { EngineEvent } from '../../electron/core/shared/engine-protocol.js';
 import { AppError } from '../../electron/core/shared/errors.js';
-import { makeTempDir, readMetadata, removeTempDir, writeTestImage } from '../helpers/images.js';
+import { makeTempDir, readMetadata, removeTempDir, writeNotAnImage, writeTestImage } from '../helpers/images.js';
 
 const FIXTURE_MODELS = path.join(packageRoot(), 'test', 'fixtures', 'models');
 
@@ -96,5 +96,33 @@ describe('EngineClient (worker process)', () => {
     expect(report.providers.find((p) => p.name === 'cpu')).toMatchObject({ ok: true });
     for (const p of report.providers.filter((x) => !x.ok)) expect(p.reason).toBeTruthy();
     expect(report.auto).toBe('cpu');
+  });
+
+  it('inspects image headers in the worker: format and size per path, or that path\'s error', async () => {
+    const notImage = await writeNotAnImage(path.join(dir, 'in', 'notes.png'));
+    const missing = path.join(dir, 'in', 'gone.png');
+    const { images } = await client.inspect({ paths: [input, notImage, missing] });
+    expect(images).toEqual([
+      { path: input, ok: true, format: 'png', width: 96, height: 64 },
+      { path: notImage, ok: false, error: expect.objectContaining({ code: 'INPUT_NOT_IMAGE', path: notImage }) },
+      { path: missing, ok: false, error: expect.objectContaining({ code: 'INPUT_NOT_FOUND', path: missing }) },
+    ]);
+  });
+
+  it('renders a region preview in the worker: the model and bicubic x4 of the region, clipped to the image', async () => {
+    const folder = path.join(dir, 'preview');
+    const events: EngineEvent[] = [];
+    const preview = await client.preview(
+      { input, rect: { x: 80, y: 10, width: 40, height: 12 }, model: 'generic-x4-tiny', provider: 'cpu', tile: 32, overlap: 8, dir: folder },
+      { onEvent: (e) => events.push(e) },
+    );
+    expect(preview).toMatchObject({ rect: { x: 80, y: 10, width: 16, height: 12 }, scale: 4, size: { width: 64, height: 48 }, provider: 'cpu' });
+    expect(events.some((e) => e.type === 'progress')).toBe(true);
+    for (const file of [preview.upscaled, preview.bicubic]) expect(await readMetadata(file)).toMatchObject({ format: 'png', width: 64, height: 48 });
+    expect((await fs.readdir(folder)).sort()).toEqual(['bicubic.png', 'upscaled.png']); // the crop and its upscale are gone
+    const outside = client.preview({ input, rect: { x: 96, y: 0, width: 4, height: 4 }, model: 'generic-x4-tiny', dir: folder });
+    await expect(outside).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const cancelled = client.preview({ input, rect: { x: 0, y: 0, width: 8, height: 8 }, model: 'generic-x4-tiny', dir: folder }, { signal: AbortSignal.abort() });
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

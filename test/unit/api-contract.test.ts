@@ -6,7 +6,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createApiService, type ApiEngine, type ApiService } from '../../electron/core/api/index.js';
-import type { JobOptions, UpscaleRequest, UpscaleResult } from '../../electron/core/engine/index.js';
+import { inspectImages, renderRegionPreview } from '../../electron/core/engine/image-requests.js';
+import type { InspectRequest, JobOptions, PreviewRequest, UpscaleRequest, UpscaleResult } from '../../electron/core/engine/index.js';
+import { PreviewRequestSchema } from '../../electron/core/shared/engine-protocol.js';
 import { packageRoot } from '../../electron/core/models/index.js';
 import {
   API_CALL_IDS,
@@ -36,6 +38,14 @@ class FakeEngine implements ApiEngine {
   }
   async probe() {
     return { model: 'generic-x4-tiny', providers: [{ name: 'cpu' as const, ok: true, ms: 3 }], auto: 'cpu' as const };
+  }
+  /** The engine's real header probe, run in this process. */
+  inspect(request: InspectRequest, options: JobOptions = {}) {
+    return inspectImages(request, options.signal);
+  }
+  /** The engine's real preview steps around this fake's upscale. */
+  preview(request: PreviewRequest, options: JobOptions = {}) {
+    return renderRegionPreview(PreviewRequestSchema.parse(request), { signal: options.signal, upscale: (upscale) => this.upscale(upscale, options) });
   }
 }
 

@@ -3,7 +3,7 @@
 // protocol, with a fake engine inside.
 // A "crash" ends a process the way Electron reports it (a reason and an exit code).
 import { describe, expect, it } from 'vitest';
-import { serveEngine, type EngineHandlers } from '../../electron/core/engine/engine-service.js';
+import { serveEngine } from '../../electron/core/engine/engine-service.js';
 import type { JobContext } from '../../electron/core/engine/engine.js';
 import type { EngineEvent, UpscaleRequest, UpscaleResult } from '../../electron/core/shared/engine-protocol.js';
 import { AppError } from '../../electron/core/shared/errors.js';
@@ -11,6 +11,7 @@ import type { EngineExit, EngineExitReason, EngineProcess } from '../../electron
 import { EngineSupervisor, type EngineStatus } from '../../electron/main/engine/engine-supervisor.js';
 import { decideRestart, DEFAULT_RESTART_POLICY } from '../../electron/main/engine/restart-policy.js';
 import { EngineStatusRelay } from '../../electron/main/engine/status-relay.js';
+import { fakeEngineHandlers } from '../helpers/engine-handlers.js';
 
 const RESULT: UpscaleResult = {
   input: '/in/a.png',
@@ -42,7 +43,7 @@ class MemoryProcess implements EngineProcess {
   killed = false;
 
   constructor(upscale: Upscale) {
-    const engine: EngineHandlers = { upscale, probe: async () => ({ model: 'm', providers: [{ name: 'cpu', ok: true, ms: 1 }], auto: 'cpu' }) };
+    const engine = fakeEngineHandlers(upscale);
     serveEngine({ post: (m) => this.deliverToMain(m), onMessage: (h) => (this.toWorker = h) }, () => engine);
   }
 
@@ -199,6 +200,25 @@ describe('EngineSupervisor', () => {
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(h.processes[0]?.sent.at(-1)).toEqual({ type: 'cancel', id: '1' });
     expect(h.processes[0]?.ended).toBe(false);
+    await h.supervisor.close();
+  });
+
+  it('offers inspect and preview like upscale: to the engine, with events, and cancellable', async () => {
+    const job = controllableUpscale();
+    const h = harness(job.upscale);
+    await expect(h.supervisor.inspect({ paths: ['/in/a.png'] })).resolves.toEqual({ images: [{ path: '/in/a.png', ok: true, format: 'png', width: 2, height: 3 }] });
+    const preview = { input: '/in/a.png', rect: { x: 0, y: 0, width: 2, height: 3 }, model: 'm', dir: '/tmp/preview' };
+    const events: EngineEvent[] = [];
+    const finishing = h.supervisor.preview(preview, { onEvent: (e) => events.push(e) });
+    const controller = new AbortController();
+    const cancelled = h.supervisor.preview(preview, { signal: controller.signal }).catch((error: unknown) => error);
+    await settle();
+    controller.abort();
+    await settle(); // the cancel reaches the engine before the other preview is let finish
+    job.finishAll();
+    await expect(finishing).resolves.toMatchObject({ rect: preview.rect, scale: 4, size: { width: 8, height: 12 } });
+    expect(await cancelled).toMatchObject({ code: 'CANCELLED' });
+    expect(events.some((e) => e.type === 'progress')).toBe(true);
     await h.supervisor.close();
   });
 

@@ -1,7 +1,8 @@
 // The Electron main process as a whole (electron/main/main.ts), run in Node against a stand-in `electron` module:
 // the window's security settings and CSP, the schemes, IPC registration with the sender check, the navigation lock,
-// the menu, and the orderly quit. The engine is not started (nothing here runs a job): the supervisor and the
-// protocol are covered by electron-engine-supervisor.test.ts.
+// the menu, and the orderly quit. The engine process (utilityProcess.fork) is the real worker as a Node child process:
+// adding files asks it for their headers; no job runs here (the supervisor and the protocol are covered by
+// electron-engine-supervisor.test.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,10 +21,12 @@ const fake = await vi.hoisted(async () => {
   // its own modules.
   const { EventEmitter: Emitter } = await import('node:events');
   const { readFileSync } = await import('node:fs');
+  const { fork: forkChild } = await import('node:child_process');
   const state = {
     sandboxEnabled: false,
     privileged: [] as unknown[],
     protocolHandlers: new Map<string, ProtocolHandler>(),
+    engines: [] as { kill(): boolean }[],
     ipcHandlers: new Map<string, Handler>(),
     windows: [] as FakeWindow[],
     contents: [] as FakeContents[],
@@ -105,8 +108,11 @@ const fake = await vi.hoisted(async () => {
     dialog: { showErrorBox: () => undefined, showMessageBox: async () => ({}), showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
     Menu: { setApplicationMenu: (menu: unknown) => void (state.menu = menu), buildFromTemplate: (template: unknown) => template },
     utilityProcess: {
-      fork: () => {
-        throw new Error('no job runs in this test');
+      // Electron forks the engine worker as a utility process; here it is a Node child process with the same calls.
+      fork: (modulePath: string, args: string[]) => {
+        const child = forkChild(modulePath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+        state.engines.push(child);
+        return Object.assign(child, { postMessage: (message: unknown) => child.send(message as object) });
       },
     },
   };
@@ -126,6 +132,7 @@ const invoke = (channel: string, frame: { url: string; parent: unknown }, args: 
 const TOP = { url: 'tinysr-app://renderer/index.html', parent: null };
 
 afterAll(() => {
+  for (const engine of fake.state.engines) engine.kill();
   if (savedXdgDataHome === undefined) delete process.env.XDG_DATA_HOME;
   else process.env.XDG_DATA_HOME = savedXdgDataHome;
   fs.rmSync(USER_DATA, { recursive: true, force: true });

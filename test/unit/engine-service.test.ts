@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { serveEngine, type EngineHandlers } from '../../electron/core/engine/engine-service.js';
+import { serveEngine } from '../../electron/core/engine/engine-service.js';
 import type { JobContext } from '../../electron/core/engine/engine.js';
 import type { WorkerPort } from '../../electron/core/engine/worker-port.js';
 import { WorkerMessageSchema, type UpscaleRequest, type UpscaleResult, type WorkerMessage } from '../../electron/core/shared/engine-protocol.js';
 import { AppError } from '../../electron/core/shared/errors.js';
+import { fakeEngineHandlers } from '../helpers/engine-handlers.js';
 
 const RESULT: UpscaleResult = {
   input: 'in.png',
@@ -38,8 +39,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5
 
 function start(upscale: (request: UpscaleRequest, context: JobContext) => Promise<UpscaleResult>) {
   const wire = memoryPort();
-  const engine: EngineHandlers = { upscale, probe: async () => ({ model: 'm', providers: [{ name: 'cpu', ok: true, ms: 1 }], auto: 'cpu' }) };
-  serveEngine(wire.port, () => engine);
+  serveEngine(wire.port, () => fakeEngineHandlers(upscale));
   return wire;
 }
 
@@ -116,5 +116,24 @@ describe('engine service (worker side of the protocol)', () => {
     await tick();
     expect(posted[0]).toMatchObject({ type: 'failure', id: 'early', error: { code: 'INTERNAL', message: expect.stringMatching(/before init/) } });
     expect(posted.slice(1).map((m) => m.type)).toEqual(['protocol-error', 'protocol-error']);
+  });
+
+  it('answers inspect and preview requests, and a cancel aborts a preview like an upscale', async () => {
+    const { posted, deliver } = start(async (_req, ctx) => {
+      await tick();
+      if (ctx.signal?.aborted) throw new AppError('CANCELLED', 'cancelled');
+      return RESULT;
+    });
+    deliver({ type: 'init', config: {} });
+    deliver({ type: 'request', id: 'i', call: { method: 'inspect', params: { paths: ['a.png'] } } });
+    const preview = { input: 'in.png', rect: { x: 0, y: 0, width: 2, height: 3 }, model: 'm', dir: '/tmp/p' };
+    deliver({ type: 'request', id: 'p', call: { method: 'preview', params: preview } });
+    deliver({ type: 'request', id: 'q', call: { method: 'preview', params: preview } });
+    deliver({ type: 'cancel', id: 'q' });
+    await tick();
+    await tick();
+    expect(posted).toContainEqual({ type: 'result', id: 'i', result: { method: 'inspect', value: { images: [{ path: 'a.png', ok: true, format: 'png', width: 2, height: 3 }] } } });
+    expect(posted).toContainEqual(expect.objectContaining({ type: 'result', id: 'p', result: expect.objectContaining({ method: 'preview' }) }));
+    expect(posted).toContainEqual(expect.objectContaining({ type: 'failure', id: 'q', error: expect.objectContaining({ code: 'CANCELLED' }) }));
   });
 });

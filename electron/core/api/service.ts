@@ -10,15 +10,15 @@
 //   const { path, contentType } = await service.resolveImage('item/<id>/output');
 //   await service.close();                                   // the queue is saved; a running item resumes next time
 //
-// May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio, core/queue,
-// core/settings, ./preview.
+// May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio (pure ./types only:
+// this process never loads sharp), core/queue, core/settings, ./preview.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { ProbeReport, ProbeRequest } from '../engine/index.js';
-import { OUTPUT_FORMATS } from '../imageio/index.js';
+import { OUTPUT_FORMATS } from '../imageio/types.js';
 import { FileDigestCache, findModel, listModels, resolveModelLocations, type InstalledModel, type ModelListing, type ModelLocations } from '../models/index.js';
-import { DEFAULT_OUTPUT_SUBFOLDER, findImages, JobQueue, QueueFile, type QueueEngine } from '../queue/index.js';
+import { DEFAULT_OUTPUT_SUBFOLDER, findImages, JobQueue, QueueFile, type ImageInspector, type QueueEngine } from '../queue/index.js';
 import { checkSettings, SettingsStore } from '../settings/index.js';
 import {
   API_CALLS,
@@ -34,10 +34,13 @@ import {
 import { describeIssues } from '../shared/describe-issues.js';
 import { AppError, toAppError, type AppErrorData } from '../shared/errors.js';
 import { resolveItemSettings } from '../shared/settings.js';
-import { PreviewRenderer } from './preview.js';
+import { PreviewRenderer, type PreviewEngine } from './preview.js';
 
-/** The engine methods the service uses: EngineClient, or anything with the same methods (a fake in unit tests). */
-export interface ApiEngine extends QueueEngine {
+/**
+ * The engine methods the service uses: EngineClient, EngineSupervisor, or anything with the same methods (a fake in
+ * unit tests). Every image is read in the engine's process (inspect, preview), never in the service's.
+ */
+export interface ApiEngine extends QueueEngine, ImageInspector, PreviewEngine {
   probe(request?: ProbeRequest): Promise<ProbeReport>;
 }
 
@@ -162,6 +165,7 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
       const outputDir = settings.settings.defaults.outputDir;
       const found = await findImages(paths, {
         recursive: recursive ?? settings.settings.recursive,
+        inspector: engine,
         skipFolders: (dir) => path.basename(dir) === DEFAULT_OUTPUT_SUBFOLDER || (outputDir !== null && path.resolve(dir) === path.resolve(outputDir)),
       });
       const added = queue.add(found.images);
@@ -216,7 +220,7 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
       const record = queue.record(id);
       const itemSettings = queue.settingsOf(record);
       const chosen = await lookupModel(model ?? itemSettings.model);
-      return previews.render(record.input, rect, { id: chosen.id, scale: chosen.manifest.scale }, itemSettings);
+      return previews.render(record.input, rect, { id: chosen.id }, itemSettings);
     },
     'app/startup-problems': async () => ({ problems: [...startupProblems] }),
     'files/output-formats': async () => ({ formats: [...OUTPUT_FORMATS] }),

@@ -14,12 +14,18 @@ import { packageRoot } from '../models/index.js';
 import { describeIssues } from '../shared/describe-issues.js';
 import {
   EngineConfigSchema,
+  InspectRequestSchema,
+  PreviewRequestSchema,
   ProbeRequestSchema,
   UpscaleRequestSchema,
   WorkerMessageSchema,
   type ClientMessage,
   type EngineConfig,
   type EngineEvent,
+  type InspectRequest,
+  type InspectResult,
+  type PreviewRequest,
+  type PreviewResult,
   type ProbeReport,
   type ProbeRequest,
   type UpscaleRequest,
@@ -50,7 +56,8 @@ export interface JobOptions {
   onEvent?: ((event: EngineEvent) => void) | undefined;
 }
 
-type ResultOf = { upscale: UpscaleResult; probe: ProbeReport };
+type ResultOf = { upscale: UpscaleResult; probe: ProbeReport; inspect: InspectResult; preview: PreviewResult };
+const REQUEST_SCHEMAS = { upscale: UpscaleRequestSchema, probe: ProbeRequestSchema, inspect: InspectRequestSchema, preview: PreviewRequestSchema } as const;
 type RequestCall = Extract<ClientMessage, { type: 'request' }>['call'];
 
 interface Pending {
@@ -104,6 +111,16 @@ export class EngineClient {
     return this.call('probe', request, {});
   }
 
+  /** Header probes of image files in the worker (format and oriented size, or each file's error); no pixels decoded. */
+  inspect(request: InspectRequest, options: JobOptions = {}): Promise<InspectResult> {
+    return this.call('inspect', request, options);
+  }
+
+  /** A region preview rendered in the worker: the model's and bicubic's upscale of one region, as PNGs in `request.dir`. */
+  preview(request: PreviewRequest, options: JobOptions = {}): Promise<PreviewResult> {
+    return this.call('preview', request, options);
+  }
+
   /** Starts the worker now (requests start it on demand); resolves with its pid once it is ready. */
   async start(): Promise<number> {
     return this.ensureWorker().ready;
@@ -123,7 +140,7 @@ export class EngineClient {
   private call<M extends keyof ResultOf>(method: M, params: unknown, options: JobOptions): Promise<ResultOf[M]> {
     const { signal, onEvent } = options;
     // Checked here so a bad argument fails only its own call (the worker treats malformed messages as a broken contract).
-    const checked = (method === 'upscale' ? UpscaleRequestSchema : ProbeRequestSchema).safeParse(params);
+    const checked = REQUEST_SCHEMAS[method].safeParse(params);
     if (!checked.success) {
       const problems = describeIssues(checked.error.issues, 'the request').join('; ');
       return Promise.reject(new AppError('INVALID_ARGUMENT', `Invalid ${method} request: ${problems}.`, { details: { argument: method } }));

@@ -9,7 +9,7 @@ import type { Engine } from './engine.js';
 import type { WorkerPort } from './worker-port.js';
 
 /** What the service needs of an engine (the real Engine, or a fake in a unit test). */
-export type EngineHandlers = Pick<Engine, 'upscale' | 'probe'>;
+export type EngineHandlers = Pick<Engine, 'upscale' | 'probe' | 'inspect' | 'preview'>;
 
 export function serveEngine(port: WorkerPort, createEngine: (config: EngineConfig) => EngineHandlers): void {
   let engine: EngineHandlers | undefined;
@@ -52,14 +52,20 @@ export function serveEngine(port: WorkerPort, createEngine: (config: EngineConfi
         const controller = new AbortController();
         running.set(id, controller);
         const onEvent = (event: EngineEvent): void => post({ type: 'event', id, event });
-        if (call.method === 'upscale') {
-          void run(id, async () => ({
-            type: 'result',
-            id,
-            result: { method: 'upscale', value: await current.upscale(call.params, { signal: controller.signal, onEvent }) },
-          }));
-        } else {
-          void run(id, async () => ({ type: 'result', id, result: { method: 'probe', value: await current.probe(call.params) } }));
+        const job = { signal: controller.signal, onEvent };
+        switch (call.method) {
+          case 'upscale':
+            void run(id, async () => ({ type: 'result', id, result: { method: 'upscale', value: await current.upscale(call.params, job) } }));
+            break;
+          case 'probe':
+            void run(id, async () => ({ type: 'result', id, result: { method: 'probe', value: await current.probe(call.params) } }));
+            break;
+          case 'inspect':
+            void run(id, async () => ({ type: 'result', id, result: { method: 'inspect', value: await current.inspect(call.params, job) } }));
+            break;
+          case 'preview':
+            void run(id, async () => ({ type: 'result', id, result: { method: 'preview', value: await current.preview(call.params, job) } }));
+            break;
         }
         return;
       }

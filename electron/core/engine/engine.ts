@@ -7,7 +7,8 @@
 // Memory: the output buffer (3 samples per output pixel) plus the stitcher's band of float rows, one batch of tiles
 // and the decoded LR input; no full-size float copy ever exists.
 //
-// May import: onnxruntime-node (via ./session-cache, ./providers), core/tiling, core/imageio, core/models, core/shared.
+// May import: onnxruntime-node (via ./session-cache, ./providers), core/tiling, core/imageio, core/models, core/shared,
+// ./image-requests.
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -32,9 +33,15 @@ import {
 } from '../models/index.js';
 import {
   EngineConfigSchema,
+  InspectRequestSchema,
+  PreviewRequestSchema,
   ProbeRequestSchema,
   UpscaleRequestSchema,
   type EngineConfig,
+  type InspectRequest,
+  type InspectResult,
+  type PreviewRequest,
+  type PreviewResult,
   type ResolvedEngineConfig,
   type EngineEvent,
   type OutputFormat,
@@ -59,6 +66,7 @@ import {
   type TileSpec,
 } from '../tiling/index.js';
 import { ThroughputEta } from './eta.js';
+import { inspectImages, renderRegionPreview } from './image-requests.js';
 import { probeProviders, providerOrder } from './providers.js';
 import { SessionCache } from './session-cache.js';
 import { runTileLoop, throwIfCancelled, type TilePass, type TileRunner } from './tile-loop.js';
@@ -189,6 +197,16 @@ export class Engine {
     else model = [...(await this.models()).models].sort((a, b) => a.manifest.files.fp32.bytes - b.manifest.files.fp32.bytes)[0];
     if (!model) throw new AppError('MODEL_NOT_FOUND', 'No valid model is installed to probe providers with; run `tinysr models` to see why.');
     return probeProviders(model, this.config.threads);
+  }
+
+  /** Header probes of image files (format, oriented size) or why each cannot be read; see image-requests.ts. */
+  inspect(request: InspectRequest, context: JobContext = {}): Promise<InspectResult> {
+    return inspectImages(InspectRequestSchema.parse(request), context.signal);
+  }
+
+  /** A region preview (model and bicubic x`scale` PNGs in the request's folder), through this engine's upscale. */
+  preview(request: PreviewRequest, context: JobContext = {}): Promise<PreviewResult> {
+    return renderRegionPreview(PreviewRequestSchema.parse(request), { signal: context.signal, upscale: (upscale) => this.upscale(upscale, context) });
   }
 
   async upscale(rawRequest: UpscaleRequest, context: JobContext = {}): Promise<UpscaleResult> {

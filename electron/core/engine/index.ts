@@ -9,6 +9,9 @@
 //     { signal, onEvent },                                  // AbortSignal cancel; events below
 //   );                                                      // -> UpscaleResult: sizes, provider/tile/batch used, tiles, wallMs, runMs
 //   const report = await engine.probe({ model? });          // -> ProbeReport: each provider ok or the reason, and `auto`'s pick
+//   const { images } = await engine.inspect({ paths }, { signal });   // per path: { ok, format, width, height } or { ok: false, error }
+//   const preview = await engine.preview({ input, rect, model, provider, tile?, overlap?, dir }, { signal, onEvent });
+//                                                            // -> PreviewResult: upscaled.png and bicubic.png of the region in `dir`
 //   await engine.restart(); await engine.close();
 //
 // Events (EngineEvent, validated zod schemas in core/shared/engine-protocol.ts):
@@ -39,7 +42,14 @@ export { resolveTiling, type TileChoice } from './tile-rule.js';
 export type {
   EngineConfig,
   EngineEvent,
+  InputFormat,
+  InspectedImage,
+  InspectRequest,
+  InspectResult,
   NoticeEvent,
+  PixelRect,
+  PreviewRequest,
+  PreviewResult,
   ProbeReport,
   ProbeRequest,
   ProgressEvent,

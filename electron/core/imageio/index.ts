@@ -1,7 +1,9 @@
 // Image IO for the engine: decode image files into oriented sRGB pixel buffers, encode upscaled buffers back into
 // files with the source's colour profile and metadata, atomically, under pixel limits, with file-name templates;
 // and find the image files in the folders a user gives (scanImageInputs, for the CLI and the queue).
-// This index is the module's public surface; the engine, CLI and queue import only from here.
+// This index is the module's public surface for the engine and the CLI; it loads sharp. Callers that must stay free of
+// sharp (the API service, queue and settings, which run in Electron's main process) import the pure modules directly:
+// ./types, ./naming, ./atomic, ./formats, ./scan.
 //
 // Typical engine flow:
 //   const info = await readImageInfo(path, limits);           // cheap, rejects bombs before decoding
@@ -19,6 +21,7 @@ export * from './types.js';
 export { readImageInfo } from './probe.js';
 export { decodeImage } from './decode.js';
 export { upscaleAlpha } from './alpha.js';
+export { writeRegionPng, type PixelRegion } from './region.js';
 export { encodeImage } from './encode.js';
 export { writeFileAtomically, assertOutputWritable, TEMP_PREFIX } from './atomic.js';
 export type { AtomicWriteOptions } from './atomic.js';

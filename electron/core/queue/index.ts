@@ -3,12 +3,12 @@
 //
 //   const queue = new JobQueue({ engine, defaults: () => settings.defaults, lookupModel, file: new QueueFile(dataDir), emit });
 //   await queue.restore({ resume: true });          // the saved queue; resumes if it was running
-//   queue.add((await findImages(paths, { recursive, skipFolders })).images); queue.start();
+//   queue.add((await findImages(paths, { recursive, inspector: engine, skipFolders })).images); queue.start();
 //   await queue.close();                            // stops the running item (back to queued) and saves
 //
 // May import: its own files.
 export { imageHandles, JobQueue, type JobQueueOptions, type QueueEngine } from './job-queue.js';
-export { findImages, IMAGE_EXTENSIONS, type FoundImage, type FoundInputs } from './inputs.js';
+export { findImages, IMAGE_EXTENSIONS, type FoundImage, type FoundInputs, type ImageInspector } from './inputs.js';
 export { DEFAULT_OUTPUT_SUBFOLDER, outputFolder, outputFormat, planJob, type JobPlan, type ModelLookup } from './job-plan.js';
 export { emptyQueue, PersistedQueueSchema, QUEUE_FILE, QueueFile, type PersistedQueue, type QueueRecord } from './persistence.js';
 export { ThroughputMeter, type WorkItem } from './throughput.js';

@@ -1,13 +1,15 @@
 // What `queue/add` accepts: the files and folders the user dropped, picked or pasted, turned into image files to
 // queue. The paths are expanded by core/imageio's scanImageInputs (folders by extension, sub-folders with `recursive`,
 // hidden files and the caller's output folders skipped); a file is then kept when its extension is an image extension
-// AND its first bytes are a format we decode (the header probe). Files that are images by signature but damaged are
-// still queued: their run fails with the decoder's precise reason, where the user sees it next to the file.
+// AND its first bytes are a format we decode (the header probe, which the engine process runs: this process never
+// loads the image decoder). Files that are images by signature but damaged are still queued: their run fails with
+// the decoder's precise reason, where the user sees it next to the file.
 //
-// May import: node:path, core/shared, core/imageio.
+// May import: node:path, core/shared, core/engine (types), core/imageio (pure ./scan only).
 import path from 'node:path';
-import { IMAGE_EXTENSIONS, readImageInfo, scanImageInputs, type InputFormat } from '../imageio/index.js';
-import { AppError, toAppError, type AppErrorData, type ErrorCode } from '../shared/errors.js';
+import type { InputFormat, InspectRequest, InspectResult, JobOptions } from '../engine/index.js';
+import { IMAGE_EXTENSIONS, scanImageInputs } from '../imageio/scan.js';
+import { AppError, type AppErrorData, type ErrorCode } from '../shared/errors.js';
 
 /** File extensions we decode (see core/imageio INPUT_FORMATS); re-exported for the app's file picker. */
 export { IMAGE_EXTENSIONS };
@@ -18,6 +20,11 @@ export interface FoundImage {
   /** Display size (orientation applied), when the header could be read. */
   size?: { width: number; height: number } | undefined;
   format?: InputFormat | undefined;
+}
+
+/** The engine's header probe (EngineClient.inspect, or a fake in unit tests). */
+export interface ImageInspector {
+  inspect(request: InspectRequest, options?: JobOptions): Promise<InspectResult>;
 }
 
 export interface FoundInputs {
@@ -31,8 +38,9 @@ const NOT_QUEUEABLE: ReadonlySet<ErrorCode> = new Set(['INPUT_NOT_FOUND', 'INPUT
 /**
  * @param options.skipFolders folders a scan never enters (output folders: re-adding a folder must not queue its
  * own upscaled results).
+ * @param options.inspector the engine's header probe: the files are read in the engine process, never in this one.
  */
-export async function findImages(paths: readonly string[], options: { recursive: boolean; skipFolders: (dir: string) => boolean }): Promise<FoundInputs> {
+export async function findImages(paths: readonly string[], options: { recursive: boolean; inspector: ImageInspector; skipFolders: (dir: string) => boolean }): Promise<FoundInputs> {
   const scanned = await scanImageInputs(
     paths.map((given) => path.resolve(given)),
     { recursive: options.recursive, skipFolder: options.skipFolders },
@@ -49,15 +57,11 @@ export async function findImages(paths: readonly string[], options: { recursive:
     }
   }
   const images: FoundImage[] = [];
-  for (const file of candidates) {
-    try {
-      const info = await readImageInfo(file);
-      images.push({ path: file, size: { width: info.width, height: info.height }, format: info.format });
-    } catch (error) {
-      const appError = toAppError(error, 'INPUT_UNREADABLE', file);
-      if (NOT_QUEUEABLE.has(appError.code)) rejected.push({ path: file, error: appError.toJSON() });
-      else images.push({ path: file });
-    }
+  const inspected = candidates.length === 0 ? [] : (await options.inspector.inspect({ paths: candidates })).images;
+  for (const image of inspected) {
+    if (image.ok) images.push({ path: image.path, size: { width: image.width, height: image.height }, format: image.format });
+    else if (NOT_QUEUEABLE.has(image.error.code)) rejected.push({ path: image.path, error: image.error });
+    else images.push({ path: image.path });
   }
   return { images, rejected };
 }

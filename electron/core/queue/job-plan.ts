@@ -3,11 +3,12 @@
 // name from the template, and the overwrite policy (skip an existing output, overwrite it, or pick a free
 // `name (2).ext`). Decided before the engine runs, so a skipped file costs nothing.
 //
-// May import: node:fs, node:path, core/shared, core/imageio (naming only), core/engine (types only).
+// May import: node:fs, node:path, core/shared, core/imageio (pure ./naming and ./types only), core/engine (types only).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { UpscaleRequest } from '../engine/index.js';
-import { resolveOutputPath, type InputFormat, type OutputFormat } from '../imageio/index.js';
+import { resolveOutputPath } from '../imageio/naming.js';
+import type { InputFormat, OutputFormat } from '../imageio/types.js';
 import type { ItemSettings } from '../shared/settings.js';
 
 /** Where outputs go when the settings name no output folder: this folder beside each input. */

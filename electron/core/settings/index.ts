@@ -5,10 +5,10 @@
 //   const store = await SettingsStore.open(dataDir);   // store.settings, store.loadProblem
 //   const next = await store.update({ defaults: { format: 'webp' } });   // INVALID_ARGUMENT names the bad field
 //
-// May import: node:path, zod, core/shared, core/imageio (name template validation, atomic writes), ./json-document.
+// May import: node:path, zod, core/shared, core/imageio (pure ./naming: name template validation), ./json-document.
 import path from 'node:path';
 import { z } from 'zod';
-import { validateNameTemplate } from '../imageio/index.js';
+import { validateNameTemplate } from '../imageio/naming.js';
 import { describeIssues } from '../shared/describe-issues.js';
 import { AppError, toAppError, type AppErrorData } from '../shared/errors.js';
 import { applySettingsPatch, DEFAULT_SETTINGS, SettingsSchema, type Settings, type SettingsPatch } from '../shared/settings.js';

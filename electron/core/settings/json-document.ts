@@ -2,10 +2,10 @@
 // written atomically (temp file + rename, via core/imageio's writer) so a crash mid-write never leaves half a file,
 // saves serialised so an older state never overwrites a newer one.
 //
-// May import: node:fs, zod, core/shared, core/imageio (atomic writes only).
+// May import: node:fs, zod, core/shared, core/imageio (pure ./atomic only: atomic writes).
 import fs from 'node:fs/promises';
 import type { z } from 'zod';
-import { writeFileAtomically } from '../imageio/index.js';
+import { writeFileAtomically } from '../imageio/atomic.js';
 import { describeIssues } from '../shared/describe-issues.js';
 import { AppError, type AppErrorData } from '../shared/errors.js';
 

@@ -21,6 +21,17 @@ export const PrecisionSchema = z.enum(['fp32', 'fp16']);
 export const OutputFormatSchema = z.enum(['png', 'jpeg', 'webp', 'tiff', 'avif']);
 export type OutputFormat = z.infer<typeof OutputFormatSchema>;
 
+/** The formats imageio decodes (core/imageio INPUT_FORMATS; the engine checks at compile time that they agree). */
+export const InputFormatSchema = z.enum(['jpeg', 'png', 'webp', 'tiff', 'avif', 'gif']);
+export type InputFormat = z.infer<typeof InputFormatSchema>;
+
+export const AppErrorDataSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  path: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
 // ---- requests -----------------------------------------------------------------------------------------------------
 
 export const UpscaleRequestSchema = z
@@ -56,6 +67,36 @@ export const ProbeRequestSchema = z
   })
   .strict();
 export type ProbeRequest = z.infer<typeof ProbeRequestSchema>;
+
+/** Header probes (no pixels decoded) of image files, for callers that must not load the image decoder themselves. */
+export const InspectRequestSchema = z.object({ paths: z.array(z.string().min(1)) }).strict();
+export type InspectRequest = z.infer<typeof InspectRequestSchema>;
+
+/** A rectangle in input pixels (orientation applied). */
+export const PixelRectSchema = z
+  .object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().positive(), height: z.number().int().positive() })
+  .strict();
+export type PixelRect = z.infer<typeof PixelRectSchema>;
+
+/**
+ * A region preview: the model's upscale of `rect` of the input (run with some context around it, then cut back) and a
+ * bicubic upscale of the same region, written as PNG files into `dir`, a folder the caller owns (creates, serves and
+ * deletes). The rect is clipped to the image; one that starts outside it is INVALID_ARGUMENT.
+ */
+export const PreviewRequestSchema = z
+  .object({
+    input: z.string().min(1),
+    rect: PixelRectSchema,
+    model: z.string().min(1),
+    provider: ProviderChoiceSchema.default('auto'),
+    precision: PrecisionSchema.default('fp32'),
+    tile: z.number().int().positive().optional(),
+    overlap: z.number().int().min(0).optional(),
+    dir: z.string().min(1),
+  })
+  .strict();
+export type PreviewRequest = z.input<typeof PreviewRequestSchema>;
+export type ResolvedPreviewRequest = z.output<typeof PreviewRequestSchema>;
 
 // ---- results ------------------------------------------------------------------------------------------------------
 
@@ -104,6 +145,32 @@ export const ProbeReportSchema = z
   .strict();
 export type ProbeReport = z.infer<typeof ProbeReportSchema>;
 
+/** One inspected path: its format and display size (orientation applied), or why it cannot be read. */
+export const InspectedImageSchema = z.discriminatedUnion('ok', [
+  z.object({ path: z.string(), ok: z.literal(true), format: InputFormatSchema, width: z.number().int().positive(), height: z.number().int().positive() }).strict(),
+  z.object({ path: z.string(), ok: z.literal(false), error: AppErrorDataSchema }).strict(),
+]);
+export type InspectedImage = z.infer<typeof InspectedImageSchema>;
+
+/** One entry per requested path, in the request's order. */
+export const InspectResultSchema = z.object({ images: z.array(InspectedImageSchema) }).strict();
+export type InspectResult = z.infer<typeof InspectResultSchema>;
+
+export const PreviewResultSchema = z
+  .object({
+    /** The region actually rendered (the request's, clipped to the image). */
+    rect: PixelRectSchema,
+    scale: z.number().int().positive(),
+    /** PNG files in the request's `dir`, both `size` large. */
+    upscaled: z.string(),
+    bicubic: z.string(),
+    size: SizeSchema,
+    provider: ProviderNameSchema,
+    wallMs: z.number().min(0),
+  })
+  .strict();
+export type PreviewResult = z.infer<typeof PreviewResultSchema>;
+
 // ---- events -------------------------------------------------------------------------------------------------------
 
 export const ProgressEventSchema = z
@@ -142,13 +209,6 @@ export type EngineEvent = z.infer<typeof EngineEventSchema>;
 
 // ---- wire messages ------------------------------------------------------------------------------------------------
 
-export const AppErrorDataSchema = z.object({
-  code: z.enum(ERROR_CODES),
-  message: z.string(),
-  path: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
-
 export const EngineConfigSchema = z
   .object({
     /**
@@ -180,6 +240,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
       call: z.discriminatedUnion('method', [
         z.object({ method: z.literal('upscale'), params: UpscaleRequestSchema }).strict(),
         z.object({ method: z.literal('probe'), params: ProbeRequestSchema }).strict(),
+        z.object({ method: z.literal('inspect'), params: InspectRequestSchema }).strict(),
+        z.object({ method: z.literal('preview'), params: PreviewRequestSchema }).strict(),
       ]),
     })
     .strict(),
@@ -198,6 +260,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
       result: z.discriminatedUnion('method', [
         z.object({ method: z.literal('upscale'), value: UpscaleResultSchema }).strict(),
         z.object({ method: z.literal('probe'), value: ProbeReportSchema }).strict(),
+        z.object({ method: z.literal('inspect'), value: InspectResultSchema }).strict(),
+        z.object({ method: z.literal('preview'), value: PreviewResultSchema }).strict(),
       ]),
     })
     .strict(),

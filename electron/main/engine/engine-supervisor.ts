@@ -3,7 +3,7 @@
 // the utilityProcess transport given as `spawn`), restarts it under the restart policy and reports every change as an
 // EngineStatus for the UI (`engine/status`). Jobs asked for while the engine is (re)starting wait for it; once the
 // policy gives up they fail at once until restart() is called.
-// It offers the same calls as EngineClient (upscale, probe, restart, close), so the queue and the API take either.
+// It offers the same calls as EngineClient (upscale, probe, inspect, preview, restart, close), so the queue and the API take either.
 //
 // May import: core/shared, core/engine, ./restart-policy.
 import {
@@ -14,7 +14,17 @@ import {
   type JobOptions,
   type SpawnEngineProcess,
 } from '../../core/engine/index.js';
-import type { EngineConfig, ProbeReport, ProbeRequest, UpscaleRequest, UpscaleResult } from '../../core/shared/engine-protocol.js';
+import type {
+  EngineConfig,
+  InspectRequest,
+  InspectResult,
+  PreviewRequest,
+  PreviewResult,
+  ProbeReport,
+  ProbeRequest,
+  UpscaleRequest,
+  UpscaleResult,
+} from '../../core/shared/engine-protocol.js';
 import { AppError } from '../../core/shared/errors.js';
 import { DEFAULT_RESTART_POLICY, decideRestart, type RestartPolicy } from './restart-policy.js';
 
@@ -72,6 +82,14 @@ export class EngineSupervisor {
 
   probe(request: ProbeRequest = {}): Promise<ProbeReport> {
     return this.live().then(() => this.client.probe(request));
+  }
+
+  inspect(request: InspectRequest, options: JobOptions = {}): Promise<InspectResult> {
+    return this.live().then(() => this.client.inspect(request, options));
+  }
+
+  preview(request: PreviewRequest, options: JobOptions = {}): Promise<PreviewResult> {
+    return this.live().then(() => this.client.preview(request, options));
   }
 
   /** Stops the engine (its open jobs fail as stopped), forgets past crashes and starts a fresh one. */
