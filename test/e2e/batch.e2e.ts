@@ -1,7 +1,7 @@
 // A user's first batch in browser mode, end to end: headless Chromium drives the real UI served by `tinysr serve`,
 // which runs the real engine on the fixture models. A region preview first; then two good images and one damaged
 // file: both outputs are on disk at x4 size, the damaged one fails with a clear message (and stops nothing), and the
-// comparison shows the original and the result (screenshot kept in test/e2e/screenshots/).
+// comparison shows the original and the result (screenshot written to test-results/e2e-screenshots/, a kept copy in test/e2e/screenshots/).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { packageRoot } from '../../../electron/core/models/index.js';
 
 export const ROOT = packageRoot();
-/** Screenshots the tests keep (CI uploads this folder as an artifact). */
-export const SCREENSHOTS = path.join(ROOT, 'test', 'e2e', 'screenshots');
+/** Where the tests write screenshots (git-ignored, so a test run never modifies tracked files). test/e2e/screenshots/ holds the kept copy. */
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'e2e-screenshots');
 const BIN = path.join(ROOT, 'bin', 'tinysr.js');
 const STOP_GRACE_MS = 30_000;
 const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]+)/;

@@ -42,7 +42,7 @@ export async function openStudio(options: ServeOptions): Promise<StudioSession> 
 
 /**
  * When a test fails, keeps what explains it: the server's output on stderr and a screenshot of the window in
- * test/e2e/screenshots/failed-<test>.png (CI keeps the folder as an artifact). Call once per file, in its describe.
+ * test-results/e2e-screenshots/failed-<test>.png. Call once per file, in its describe.
  */
 export function keepEvidenceOnFailure(current: () => StudioSession | undefined): void {
   afterEach(async (context) => {
