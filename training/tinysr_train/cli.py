@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tinysr_train.importers.command",  # import-* from real checkpoints
     "tinysr_train.export.command",  # export, fixtures
     "tinysr_train.reference.command",  # reference (Real-ESRGAN from ncnn)
+    "tinysr_train.data.command",  # data pairs (Real-ESRGAN degradations)
 )
 
 EXIT_USAGE_ERROR = 2
