@@ -8,6 +8,22 @@ import type { UpscaleRequest, UpscaleResult } from '../../electron/core/shared/e
 
 export const FAKE_IMAGE_SIZE = { width: 2, height: 3 };
 
+/** What the fake engines answer to an upscale: a 2 x 3 input made 8 x 12 on the CPU. */
+export const FAKE_UPSCALE_RESULT: UpscaleResult = {
+  input: '/in/a.png',
+  output: '/out/a_x4.png',
+  model: 'm',
+  inputSize: FAKE_IMAGE_SIZE,
+  outputSize: { width: 8, height: 12 },
+  provider: 'cpu',
+  precision: 'fp32',
+  tile: 64,
+  batch: 1,
+  tiles: 2,
+  wallMs: 5,
+  runMs: 4,
+};
+
 export function fakeEngineHandlers(upscale: (request: UpscaleRequest, context: JobContext) => Promise<UpscaleResult>): EngineHandlers {
   return {
     upscale,

@@ -11,22 +11,9 @@ import type { EngineExit, EngineExitReason, EngineProcess } from '../../electron
 import { EngineSupervisor, type EngineStatus } from '../../electron/main/engine/engine-supervisor.js';
 import { decideRestart, DEFAULT_RESTART_POLICY } from '../../electron/main/engine/restart-policy.js';
 import { EngineStatusRelay } from '../../electron/main/engine/status-relay.js';
-import { fakeEngineHandlers } from '../helpers/engine-handlers.js';
+import { FAKE_UPSCALE_RESULT, fakeEngineHandlers } from '../helpers/engine-handlers.js';
 
-const RESULT: UpscaleResult = {
-  input: '/in/a.png',
-  output: '/out/a_x4.png',
-  model: 'm',
-  inputSize: { width: 2, height: 3 },
-  outputSize: { width: 8, height: 12 },
-  provider: 'cpu',
-  precision: 'fp32',
-  tile: 64,
-  batch: 1,
-  tiles: 2,
-  wallMs: 5,
-  runMs: 4,
-};
+const RESULT = FAKE_UPSCALE_RESULT;
 const REQUEST: UpscaleRequest = { input: '/in/a.png', output: '/out/a_x4.png', model: 'm' };
 
 type Upscale = (request: UpscaleRequest, context: JobContext) => Promise<UpscaleResult>;

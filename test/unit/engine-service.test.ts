@@ -4,22 +4,9 @@ import type { JobContext } from '../../electron/core/engine/engine.js';
 import type { WorkerPort } from '../../electron/core/engine/worker-port.js';
 import { WorkerMessageSchema, type UpscaleRequest, type UpscaleResult, type WorkerMessage } from '../../electron/core/shared/engine-protocol.js';
 import { AppError } from '../../electron/core/shared/errors.js';
-import { fakeEngineHandlers } from '../helpers/engine-handlers.js';
+import { FAKE_UPSCALE_RESULT, fakeEngineHandlers } from '../helpers/engine-handlers.js';
 
-const RESULT: UpscaleResult = {
-  input: 'in.png',
-  output: 'out.png',
-  model: 'm',
-  inputSize: { width: 2, height: 3 },
-  outputSize: { width: 8, height: 12 },
-  provider: 'cpu',
-  precision: 'fp32',
-  tile: 64,
-  batch: 1,
-  tiles: 1,
-  wallMs: 5,
-  runMs: 4,
-};
+const RESULT = FAKE_UPSCALE_RESULT;
 
 /** An in-memory port: `deliver` plays the client, `posted` collects what the worker sent (JSON round-tripped, as on the wire). */
 function memoryPort() {
