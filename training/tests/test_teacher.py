@@ -126,12 +126,13 @@ def saved_teacher(tiny_teacher, tmp_path_factory):
     return root, reference.eval()
 
 
-def _load(root: Path, lora: bool, **kwargs) -> TSDSRTeacher:
+def _load(root: Path, lora: bool | Path, **kwargs) -> TSDSRTeacher:
+    """Loads the teacher saved under `root`; `lora` is True (its own LoRA folder), False (none) or another folder."""
     return TSDSRTeacher.from_pretrained(
         root / "transformer",
         root / "vae",
         kwargs.pop("conditioning", root / "conditioning.safetensors"),
-        lora_dir=root / "lora" if lora else None,
+        lora_dir=root / "lora" if lora is True else (lora or None),
         cfg=kwargs.pop("cfg", get_config("tinysr-test")),
         **kwargs,
     )
@@ -182,13 +183,7 @@ def test_one_missing_lora_file_is_named_alone(saved_teacher, tmp_path):
     (tmp_path / "lora").mkdir()
     (tmp_path / "lora/transformer.safetensors").write_bytes((root / "lora/transformer.safetensors").read_bytes())
     with pytest.raises(MissingWeightsError) as err:
-        TSDSRTeacher.from_pretrained(
-            root / "transformer",
-            root / "vae",
-            root / "conditioning.safetensors",
-            lora_dir=tmp_path / "lora",
-            cfg=get_config("tinysr-test"),
-        )
+        _load(root, lora=tmp_path / "lora")
     assert err.value.missing == [tmp_path / "lora/vae.safetensors"]
 
 
@@ -217,13 +212,7 @@ def test_lora_for_unknown_modules_is_refused(saved_teacher, tmp_path):
         str(tmp_path / "lora/transformer.safetensors"),
     )
     with pytest.raises(ValueError, match="blocks.0.q"):
-        TSDSRTeacher.from_pretrained(
-            root / "transformer",
-            root / "vae",
-            root / "conditioning.safetensors",
-            lora_dir=tmp_path / "lora",
-            cfg=get_config("tinysr-test"),
-        )
+        _load(root, lora=tmp_path / "lora")
 
 
 def test_full_size_teacher_builds_on_meta_without_weights():
