@@ -1,0 +1,133 @@
+"""The shared stage runner: exact resume, the recipe check, loss logs and curves, stage lookups, and the same stage run
+as 2 processes through accelerate on CPU (gradients averaged across ranks, one set of files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from tinysr_train.checkpoint import CheckpointError
+from tinysr_train.train.runner import (
+    LOSS_LOG,
+    LOSS_PLOT,
+    StageError,
+    StageRunner,
+    StageSettings,
+    latest_checkpoint,
+    load_stage_modules,
+    stage_output,
+)
+
+TARGET = torch.tensor([[1.5], [-2.0], [0.5]])
+
+
+def _cfg(run_dir: Path, steps: int, lr: float = 0.1) -> dict:
+    return {
+        "seed": 3,
+        "model": {"registry": "tinysr-test"},
+        "paths": {},
+        "toy": {"run_dir": str(run_dir), "steps": steps, "checkpoint_every": 2, "lr": lr},
+        "other": {"anything": 1},
+    }
+
+
+def run_toy(cfg: dict) -> tuple[StageRunner, nn.Linear, list[dict[str, float]]]:
+    """A linear regression whose batches come from the runner's per-step generator."""
+    settings = StageSettings.from_section(cfg["toy"], "toy")
+    runner = StageRunner("toy", cfg, settings, log=lambda _: None)
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1, bias=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg["toy"]["lr"])
+    prepared = runner.add("model", model, optimizer)
+
+    def step(index: int) -> dict[str, float]:
+        x = torch.randn(4, 3, generator=runner.generator(index))
+        loss = (prepared(x) - x @ TARGET).pow(2).mean()
+        optimizer.zero_grad()
+        runner.backward(loss)
+        optimizer.step()
+        return {"mse": loss.item()}
+
+    result = runner.run(step)
+    return runner, model, result.losses
+
+
+def test_resume_reproduces_the_uninterrupted_run(tmp_path: Path) -> None:
+    _, straight, straight_losses = run_toy(_cfg(tmp_path / "a", 4))
+    _, _, first = run_toy(_cfg(tmp_path / "b", 2))
+    _, resumed, second = run_toy(_cfg(tmp_path / "b", 4))
+    assert [round(x["mse"], 6) for x in first + second] == [round(x["mse"], 6) for x in straight_losses]
+    assert torch.equal(resumed.weight, straight.weight)
+    logged = [json.loads(line) for line in (tmp_path / "b" / LOSS_LOG).read_text().splitlines()]
+    assert [row["step"] for row in logged] == [1, 2, 3, 4]
+    assert (tmp_path / "b" / LOSS_PLOT).stat().st_size > 1000
+    assert latest_checkpoint(tmp_path / "b").name == "step-000004.pt"
+
+
+def test_nothing_to_do_when_the_run_is_complete(tmp_path: Path) -> None:
+    run_toy(_cfg(tmp_path, 2))
+    _, _, losses = run_toy(_cfg(tmp_path, 2))
+    assert losses == []
+
+
+def test_a_changed_recipe_refuses_resume_but_other_sections_do_not_matter(tmp_path: Path) -> None:
+    run_toy(_cfg(tmp_path, 2))
+    changed_elsewhere = _cfg(tmp_path, 4)
+    changed_elsewhere["other"]["anything"] = 2
+    run_toy(changed_elsewhere)
+    with pytest.raises(CheckpointError, match="toy.lr") as caught:
+        run_toy(_cfg(tmp_path, 6, lr=0.5))
+    assert caught.value.code == "CHECKPOINT_CONFIG_MISMATCH"
+
+
+def test_stage_lookups_name_the_missing_stage_and_module(tmp_path: Path) -> None:
+    with pytest.raises(StageError, match="tinysr-train toy") as missing:
+        stage_output(tmp_path / "never", "toy")
+    assert missing.value.code == "STAGE_NOT_RUN"
+    _, trained, _ = run_toy(_cfg(tmp_path, 2))
+    fresh = nn.Linear(3, 1, bias=False)
+    load_stage_modules(stage_output(tmp_path, "toy"), {"model": fresh})
+    assert torch.equal(fresh.weight, trained.weight)
+    with pytest.raises(StageError) as wrong:
+        load_stage_modules(stage_output(tmp_path, "toy"), {"student": fresh})
+    assert wrong.value.code == "STAGE_MODULE_MISSING"
+
+
+def test_settings_reject_bad_steps() -> None:
+    with pytest.raises(StageError, match="toy.steps"):
+        StageSettings.from_section({"run_dir": "x", "steps": 0, "checkpoint_every": 1}, "toy")
+
+
+TWO_PROCESS_SCRIPT = """
+import json, sys, torch
+sys.path.insert(0, {tests!r})
+from test_runner import _cfg, run_toy
+from pathlib import Path
+runner, model, losses = run_toy(_cfg(Path({run_dir!r}), 2))
+print(json.dumps({{"rank": runner.process_index, "world": runner.num_processes, "weight": model.weight.tolist()}}))
+"""
+
+
+def test_two_processes_on_cpu_through_torchrun_and_accelerate(tmp_path: Path) -> None:
+    script = tmp_path / "two.py"
+    script.write_text(TWO_PROCESS_SCRIPT.format(tests=str(Path(__file__).parent), run_dir=str(tmp_path / "run")))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(script)],
+        capture_output=True, text=True, env=env, timeout=240, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    reports = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
+    assert sorted(r["rank"] for r in reports) == [0, 1]
+    assert all(r["world"] == 2 for r in reports)
+    # DDP keeps the replicas identical: both ranks end with the same weights although they saw different batches.
+    assert reports[0]["weight"] == reports[1]["weight"]
+    assert latest_checkpoint(tmp_path / "run").name == "step-000002.pt"
+    assert len((tmp_path / "run" / LOSS_LOG).read_text().splitlines()) == 2

@@ -1,0 +1,343 @@
+"""The stage runner every training stage shares: resumable steps, checkpoints, progress, loss logs and curves, and
+multi-process training through Hugging Face accelerate.
+
+Owns: the step loop around a stage's own `step_fn`, the checkpoint layout (`run_dir/step-NNNNNN.pt` holding every
+registered module as `<name>.<param>` plus each optimizer's state), resume with a recipe check, `losses.jsonl` and
+`losses.png`, and per-step random generators. A stage owns its models, data and losses; it registers what must be saved
+with `add`, and `run` does the rest.
+May import: torch, accelerate, tqdm, matplotlib (lazily, for the PNG) and tinysr_train.{config, checkpoint}.
+
+Why resume is exact: nothing a step does depends on history outside the checkpoint. Each step's batch and noise come
+from `generator(step)`, seeded by (seed, step, process rank, stream), and learning-rate schedules are functions of the
+step. Scale-out: under `accelerate launch --num_processes N` (or torchrun), `add` wraps trainable modules in DDP, each
+process draws its own batch from its rank's generator, gradients are averaged, and only the main process writes files.
+The same code runs on one CPU, one GPU or several, unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from tinysr_train.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from tinysr_train.config import config_diff
+
+CHECKPOINT_PATTERN = re.compile(r"^step-(\d+)\.pt$")
+LOSS_LOG = "losses.jsonl"
+LOSS_PLOT = "losses.png"
+# Top-level config keys every stage's recipe depends on; a stage adds its own section (and any it reads from).
+COMMON_SECTIONS = ("seed", "model", "paths")
+
+
+class StageError(Exception):
+    """A stage that cannot start or continue; `code` is stable and the message says what to run or change."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """The loop keys every stage section has (`steps` is the only one a resumed run may change)."""
+
+    run_dir: Path
+    steps: int
+    checkpoint_every: int
+    resume: bool = True
+    log_every: int = 10
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any], name: str = "stage") -> StageSettings:
+        for key in ("run_dir", "steps", "checkpoint_every"):
+            if key not in section:
+                raise StageError("STAGE_CONFIG", f"{name}.{key} is missing; every stage section needs run_dir, steps, "
+                                 "checkpoint_every")
+        for key in ("steps", "checkpoint_every"):
+            value = section[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise StageError("STAGE_CONFIG", f"{name}.{key} must be a positive integer, found {value!r}")
+        return cls(
+            run_dir=Path(section["run_dir"]),
+            steps=int(section["steps"]),
+            checkpoint_every=int(section["checkpoint_every"]),
+            resume=bool(section.get("resume", True)),
+            log_every=int(section.get("log_every", 10)),
+        )
+
+
+@dataclass(frozen=True)
+class StageResult:
+    start_step: int  # 0, or the step of the checkpoint this invocation resumed from
+    step: int  # the step reached
+    losses: list[dict[str, float]]  # one per step this invocation ran (this process's values)
+    checkpoints: list[Path]
+
+
+def checkpoint_path(run_dir: Path, step: int) -> Path:
+    return run_dir / f"step-{step:06d}.pt"
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The checkpoint with the highest step in `run_dir`, or None."""
+    found = [
+        (int(match[1]), path)
+        for path in Path(run_dir).glob("step-*.pt")
+        if (match := CHECKPOINT_PATTERN.match(path.name))
+    ]
+    return max(found)[1] if found else None
+
+
+def stage_output(run_dir: Path, command: str) -> Path:
+    """The latest checkpoint of an earlier stage, or STAGE_NOT_RUN naming the command that makes it."""
+    found = latest_checkpoint(Path(run_dir))
+    if found is None:
+        raise StageError(
+            "STAGE_NOT_RUN",
+            f"no checkpoint in {run_dir}: run `tinysr-train {command}` first (it writes {run_dir}/step-*.pt)",
+        )
+    return found
+
+
+def module_state(state: Mapping[str, torch.Tensor], name: str) -> dict[str, torch.Tensor]:
+    """The `<name>.*` entries of a checkpoint's model state, with the prefix removed."""
+    prefix = f"{name}."
+    return {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+
+
+def load_stage_modules(path: Path, modules: Mapping[str, nn.Module]) -> Checkpoint:
+    """Loads each `<name>.*` group of a stage checkpoint into `modules[name]` (strictly) and returns the checkpoint."""
+    checkpoint = load_checkpoint(path)
+    for name, module in modules.items():
+        state = module_state(checkpoint.model_state, name)
+        if not state:
+            present = sorted({key.split(".", 1)[0] for key in checkpoint.model_state})
+            raise StageError(
+                "STAGE_MODULE_MISSING",
+                f"{path} holds no module {name!r}; it holds: {', '.join(present) or 'nothing'}",
+            )
+        module.load_state_dict(state, strict=True)
+    return checkpoint
+
+
+class StageRunner:
+    """Runs one stage's steps with checkpoints, resume, progress and loss logging (see the module docstring)."""
+
+    def __init__(
+        self,
+        stage: str,
+        cfg: Mapping[str, Any],
+        settings: StageSettings,
+        *,
+        section: str | None = None,
+        reads: Iterable[str] = (),
+        log: Callable[[str], None] = print,
+    ) -> None:
+        """`section` is the stage's config section (default: `stage` with dashes as underscores); `reads` names the
+        other sections whose values shape this stage's result (a changed one refuses resume)."""
+        from accelerate import Accelerator
+        from accelerate.utils import DistributedDataParallelKwargs
+
+        self.stage = stage
+        self.cfg = dict(cfg)
+        self.settings = settings
+        self.section = section or stage.replace("-", "_")
+        self._compared = (*COMMON_SECTIONS, self.section, *reads)
+        self._log = log
+        self.seed = int(cfg["seed"])
+        # Masked layers and frozen branches leave some parameters without gradients in a step; DDP must allow it.
+        self.accelerator = Accelerator(
+            cpu=not torch.cuda.is_available(),
+            kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
+        )
+        self._modules: dict[str, nn.Module] = {}
+        self._optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    @property
+    def device(self) -> torch.device:
+        return self.accelerator.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.accelerator.is_main_process
+
+    @property
+    def num_processes(self) -> int:
+        return self.accelerator.num_processes
+
+    @property
+    def process_index(self) -> int:
+        return self.accelerator.process_index
+
+    def log(self, message: str) -> None:
+        if self.is_main:
+            self._log(message)
+
+    def add(self, name: str, module: nn.Module, optimizer: torch.optim.Optimizer | None = None) -> nn.Module:
+        """Registers `module` (and its optimizer) for checkpoints and resume; returns the module to call in steps."""
+        if name in self._modules or "." in name:
+            raise StageError("STAGE_CONFIG", f"module name {name!r} is taken or contains a dot")
+        module = module.to(self.device)
+        trainable = any(p.requires_grad for p in module.parameters())
+        if trainable and self.num_processes > 1:
+            module = self.accelerator.prepare_model(module)
+        self._modules[name] = module
+        if optimizer is not None:
+            self._optimizers[name] = self.accelerator.prepare_optimizer(optimizer)
+        return module
+
+    def unwrap(self, name: str) -> nn.Module:
+        return self.accelerator.unwrap_model(self._modules[name])
+
+    def backward(self, loss: torch.Tensor) -> None:
+        self.accelerator.backward(loss)
+
+    def generator(self, step: int, stream: int = 0) -> torch.Generator:
+        """A CPU generator for one step's random draws, the same in every invocation that reaches this step."""
+        key = ((self.seed & 0xFFFF) << 47) ^ (step << 16) ^ (self.process_index << 8) ^ stream
+        return torch.Generator().manual_seed(key & 0x7FFF_FFFF_FFFF_FFFF)
+
+    def run(self, step_fn: Callable[[int], Mapping[str, float]]) -> StageResult:
+        """Resumes if a checkpoint exists, runs `step_fn(step)` up to `settings.steps`, saves and logs."""
+        from tqdm import tqdm
+
+        run_dir = self.settings.run_dir
+        start = self._resume() if self.settings.resume else 0
+        total = self.settings.steps
+        losses: list[dict[str, float]] = []
+        saved: list[Path] = []
+        if start >= total:
+            self.log(f"{self.stage}: nothing to do, {run_dir} is already at step {start} (raise steps to continue)")
+            return StageResult(start_step=start, step=start, losses=[], checkpoints=[])
+        self._truncate_log(start)
+        bar = tqdm(total=total, initial=start, desc=self.stage, disable=not self.is_main, dynamic_ncols=True)
+        for step in range(start, total):
+            for module in self._modules.values():
+                if any(p.requires_grad for p in module.parameters()):
+                    module.train()
+            values = {key: float(value) for key, value in step_fn(step).items()}
+            losses.append(values)
+            done = step + 1
+            self._append_log(done, values)
+            bar.update(1)
+            if done % self.settings.log_every == 0 or done == total:
+                bar.set_postfix({key: f"{value:.4g}" for key, value in values.items()})
+            if done % self.settings.checkpoint_every == 0 or done == total:
+                saved.append(self._save(done))
+        bar.close()
+        if self.is_main:
+            plot_losses(run_dir / LOSS_LOG, run_dir / LOSS_PLOT, title=f"{self.stage} ({run_dir})")
+        return StageResult(start_step=start, step=total, losses=losses, checkpoints=saved)
+
+    def _relevant(self, cfg: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: cfg.get(key) for key in self._compared}
+
+    def _resume(self) -> int:
+        path = latest_checkpoint(self.settings.run_dir)
+        if path is None:
+            return 0
+        checkpoint = load_checkpoint(path, map_location="cpu")
+        allowed = {f"{self.section}.steps"}
+        differing = [
+            key
+            for key in config_diff(self._relevant(self.cfg), self._relevant(checkpoint.config))
+            if key not in allowed
+        ]
+        if differing:
+            raise CheckpointError(
+                "CHECKPOINT_CONFIG_MISMATCH",
+                f"cannot resume from {path}: it was written with another recipe; differing keys: "
+                f"{', '.join(differing)}. Only {self.section}.steps may change on resume; use a new "
+                f"{self.section}.run_dir to start over.",
+            )
+        for name in self._modules:
+            state = module_state(checkpoint.model_state, name)
+            self.unwrap(name).load_state_dict(state, strict=True)
+        stored = checkpoint.optimizer_state or {}
+        for name, optimizer in self._optimizers.items():
+            if name not in stored:
+                raise CheckpointError("CHECKPOINT_NO_OPTIMIZER", f"cannot resume from {path}: no optimizer {name!r}")
+            optimizer.load_state_dict(stored[name])
+        self.log(f"{self.stage}: resumed from {path} at step {checkpoint.step}")
+        return checkpoint.step
+
+    def _save(self, step: int) -> Path:
+        target = checkpoint_path(self.settings.run_dir, step)
+        self.accelerator.wait_for_everyone()
+        if self.is_main:
+            state: dict[str, torch.Tensor] = {}
+            for name in self._modules:
+                for key, value in self.unwrap(name).state_dict().items():
+                    state[f"{name}.{key}"] = value.detach().cpu()
+            save_checkpoint(
+                target,
+                model_state=state,
+                optimizer_state={name: opt.state_dict() for name, opt in self._optimizers.items()},
+                step=step,
+                config=self.cfg,
+                extra={"stage": self.stage, "processes": self.num_processes},
+            )
+            self.log(f"{self.stage}: saved {target}")
+        self.accelerator.wait_for_everyone()
+        return target
+
+    def _append_log(self, step: int, values: Mapping[str, float]) -> None:
+        if self.is_main:
+            self.settings.run_dir.mkdir(parents=True, exist_ok=True)
+            with (self.settings.run_dir / LOSS_LOG).open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"step": step, **values}) + "\n")
+
+    def _truncate_log(self, start: int) -> None:
+        """Drops log lines past the resumed checkpoint (steps an interrupted run logged but never saved)."""
+        path = self.settings.run_dir / LOSS_LOG
+        if not self.is_main or not path.exists():
+            return
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines() if json.loads(line)["step"] <= start]
+        path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+
+
+def read_loss_log(path: Path) -> list[dict[str, float]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def plot_losses(log_path: Path, png_path: Path, *, title: str) -> Path | None:
+    """Draws every logged loss against the step (raw, faint, and a moving average) into a PNG; None if no log."""
+    rows = read_loss_log(log_path)
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = sorted({key for row in rows for key in row if key != "step"})
+    fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.2 * len(keys)), squeeze=False, sharex=True)
+    window = max(1, len(rows) // 50)
+    for axis, key in zip(axes[:, 0], keys, strict=True):
+        points = [(row["step"], row[key]) for row in rows if key in row]
+        steps = [s for s, _ in points]
+        values = [v for _, v in points]
+        smooth = [sum(values[max(0, i - window + 1): i + 1]) / len(values[max(0, i - window + 1): i + 1])
+                  for i in range(len(values))]
+        axis.plot(steps, values, alpha=0.3, linewidth=0.8)
+        axis.plot(steps, smooth, linewidth=1.5)
+        axis.set_ylabel(key)
+        if all(v > 0 for v in values):
+            axis.set_yscale("log")
+        axis.grid(alpha=0.3)
+    axes[0, 0].set_title(title)
+    axes[-1, 0].set_xlabel("step")
+    fig.tight_layout()
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+    return png_path
