@@ -2,14 +2,16 @@
 one end-to-end tile graph with its manifest; plus the per-tile onnxruntime CPU latency measurement.
 
 Config keys read: seed, model.registry, model.checkpoint, export.* (see training/configs/defaults.yaml).
-A checkpoint's `model_state` is a TinySRPipeline state_dict (uncached, as training keeps it); its optional `extra`
-keys `weights` ('trained'|'imported'), `teacher` and `data` fill the manifest's provenance.
+A checkpoint's `model_state` is a TinySRPipeline state_dict (uncached, as training keeps it), bare or as the stage
+runner's `pipeline.*` group; its optional `extra` keys `keep` (the learned keep-list; else the registry's), `weights`
+('trained'|'imported'), `teacher` and `data` fill the model and the manifest's provenance.
 May import: torch, numpy, tinysr_train.{registry, models, checkpoint, config}, tinysr_train.export.*.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,12 @@ from tinysr_train.export.onnx_export import ExportResult, export_onnx
 from tinysr_train.export.onnx_runtime import open_session, run_session
 from tinysr_train.models import TinySRPipeline, build_pipeline
 from tinysr_train.models.pipeline import SCALE
-from tinysr_train.registry import config_names, get_config
+from tinysr_train.registry import ModelConfig, config_names, get_config
+from tinysr_train.train.runner import module_state
 
 CHECKPOINT_WEIGHTS = ("trained", "imported")
+# The module name restoration checkpoints store the pipeline under (see train/runner.py's checkpoint layout).
+PIPELINE_MODULE = "pipeline"
 
 
 def export_tinysr(cfg: dict[str, Any], *, out_dir: str | Path, ort_threads: int = 1) -> ExportResult:
@@ -76,9 +81,6 @@ def load_pipeline(cfg: dict[str, Any]) -> tuple[TinySRPipeline, dict[str, Any]]:
         checkpoint_path is None or not random_weights,
         "model.checkpoint and --random-weights (export.random_weights) exclude each other",
     )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(cfg["seed"]))
-        pipeline = build_pipeline(get_config(registry_name))
     provenance = {
         "weights": "random-init",
         "teacher": cfg["export"]["provenance"]["teacher"],
@@ -86,21 +88,28 @@ def load_pipeline(cfg: dict[str, Any]) -> tuple[TinySRPipeline, dict[str, Any]]:
         "config": cfg,
     }
     if checkpoint_path is None:
-        return pipeline, provenance
+        return _seeded_pipeline(get_config(registry_name), int(cfg["seed"])), provenance
     checkpoint = load_checkpoint(checkpoint_path)
     trained_on = checkpoint.config.get("model", {}).get("registry")
     _require(
         trained_on in (None, registry_name),
         f"checkpoint {checkpoint_path} holds a {trained_on!r} model but model.registry is {registry_name!r}",
     )
-    missing, unexpected = _state_mismatch(pipeline, checkpoint.model_state)
+    # A learned keep-list travels in the checkpoint (the prune stage writes it, restoration copies it).
+    keep = checkpoint.extra.get("keep")
+    model_cfg = get_config(registry_name)
+    if keep is not None:
+        model_cfg = replace(model_cfg, keep=tuple(int(layer) for layer in keep))
+    pipeline = _seeded_pipeline(model_cfg, int(cfg["seed"]))
+    state = pipeline_state(checkpoint.model_state)
+    missing, unexpected = _state_mismatch(pipeline, state)
     if missing or unexpected:
         raise ExportError(
             "EXPORT_CHECKPOINT_STATE",
             f"checkpoint {checkpoint_path} does not hold a {registry_name!r} TinySRPipeline state_dict: "
             f"{len(missing)} missing keys (e.g. {missing[:3]}), {len(unexpected)} unexpected (e.g. {unexpected[:3]})",
         )
-    pipeline.load_state_dict(checkpoint.model_state, strict=True)
+    pipeline.load_state_dict(state, strict=True)
     weights = checkpoint.extra.get("weights", "trained")
     _require(
         weights in CHECKPOINT_WEIGHTS,
@@ -117,6 +126,18 @@ def load_pipeline(cfg: dict[str, Any]) -> tuple[TinySRPipeline, dict[str, Any]]:
         },
     )
     return pipeline, provenance
+
+
+def pipeline_state(model_state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The TinySRPipeline state of a checkpoint: a stage runner's `pipeline.*` group, or a bare pipeline state_dict."""
+    grouped = module_state(model_state, PIPELINE_MODULE)
+    return grouped if grouped else dict(model_state)
+
+
+def _seeded_pipeline(model_cfg: ModelConfig, seed: int) -> TinySRPipeline:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_pipeline(model_cfg)
 
 
 def time_tile(model_path: Path, *, tile_lr: int, threads: int, repeats: int = 2) -> float:

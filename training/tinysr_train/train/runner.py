@@ -159,6 +159,8 @@ class StageRunner:
         )
         self._modules: dict[str, nn.Module] = {}
         self._optimizers: dict[str, torch.optim.Optimizer] = {}
+        # Plain values saved with every checkpoint for later stages (e.g. the learned keep-list, the loss names used).
+        self.extra: dict[str, Any] = {}
 
     @property
     def device(self) -> torch.device:
@@ -282,7 +284,7 @@ class StageRunner:
                 optimizer_state={name: opt.state_dict() for name, opt in self._optimizers.items()},
                 step=step,
                 config=self.cfg,
-                extra={"stage": self.stage, "processes": self.num_processes},
+                extra={**self.extra, "stage": self.stage, "processes": self.num_processes},
             )
             self.log(f"{self.stage}: saved {target}")
         self.accelerator.wait_for_everyone()
