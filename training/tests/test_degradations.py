@@ -1,4 +1,5 @@
-"""The Real-ESRGAN degradation pipeline (tinysr_train.data): kernels, steps, determinism, pairs, evaluation guard.
+"""The Real-ESRGAN degradation pipeline (tinysr_train.data): kernels, steps, USM, determinism, pairs (workers, resume,
+the recipe mode), evaluation guard.
 
 Synthetic images only; never /work/shared/data.
 """
@@ -8,18 +9,21 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import yaml
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 from tinysr_train.cli import main
-from tinysr_train.data import DataError, DegradationConfig, degrade, make_pairs, refuse_evaluation_set
+from tinysr_train.data import DataError, DegradationConfig, degrade, make_pairs, refuse_evaluation_set, usm_sharpen
 from tinysr_train.data.degrade import (
     RoundConfig,
     add_gaussian_noise,
     add_poisson_noise,
     blur,
+    from_uint8,
     jpeg_compress,
     random_resize,
 )
@@ -38,6 +42,7 @@ from tinysr_train.data.kernels import (
     sinc_kernel,
     _bessel_j1,
 )
+from tinysr_train.data.sharpen import opencv_gaussian_kernel
 
 
 def synthetic_photo(size: int, seed: int = 0) -> torch.Tensor:
@@ -194,6 +199,46 @@ def test_jpeg_changes_the_image_and_more_at_lower_quality() -> None:
     assert caught.value.code == "DATA_BAD_ARGUMENT"
 
 
+# ---------------------------------------------------------------- USM sharpening of the GT
+
+
+def test_opencv_gaussian_kernel_matches_get_gaussian_kernel() -> None:
+    kernel = opencv_gaussian_kernel(51)  # radius 50 made odd, sigma = 0.3 * (25 - 1) + 0.8 = 8
+    x = np.arange(-25, 26)
+    expected = np.exp(-(x**2) / (2 * 8.0**2))
+    np.testing.assert_allclose(kernel, expected / expected.sum(), rtol=1e-12)
+    np.testing.assert_array_equal(opencv_gaussian_kernel(5), [0.0625, 0.25, 0.375, 0.25, 0.0625])  # OpenCV's table
+    with pytest.raises(DataError):
+        opencv_gaussian_kernel(4)
+
+
+def test_usm_leaves_flat_images_and_faint_detail_unchanged() -> None:
+    flat = torch.full((3, 40, 40), 0.37)
+    assert torch.equal(usm_sharpen(flat), flat)
+    faint = flat.clone()
+    faint[:, :, 20:] += 2 / 255  # below the 10-level threshold: no mask, no change
+    assert torch.equal(usm_sharpen(faint), faint)
+
+
+def test_usm_adds_contrast_at_an_edge_within_range() -> None:
+    edge = torch.full((3, 64, 64), 0.3)
+    edge[:, :, 32:] = 0.7
+    sharp = usm_sharpen(edge)
+    assert sharp.shape == edge.shape and 0.0 <= sharp.min() and sharp.max() <= 1.0
+    assert sharp[:, :, 31].mean() < 0.3 - 0.02 and sharp[:, :, 32].mean() > 0.7 + 0.02  # overshoot on both sides
+    assert (sharp[:, :, 32] - sharp[:, :, 31]).mean() > (edge[:, :, 32] - edge[:, :, 31]).mean()
+
+
+def test_usm_matches_basicsr_two_dimensional_filter() -> None:
+    """BasicSR's USMSharp filters with the 2-D outer product of the kernel; the separable filter is the same."""
+    image = synthetic_photo(48, seed=4)
+    kernel_2d = np.outer(opencv_gaussian_kernel(51), opencv_gaussian_kernel(51))
+    residual = image - blur(image, kernel_2d)
+    soft_mask = blur((residual.abs() * 255 > 10).float(), kernel_2d)
+    expected = soft_mask * (image + 0.5 * residual).clamp(0, 1) + (1 - soft_mask) * image
+    torch.testing.assert_close(usm_sharpen(image), expected, atol=1e-5, rtol=0)
+
+
 # ---------------------------------------------------------------- the whole pipeline
 
 
@@ -291,6 +336,74 @@ def test_ordinary_folders_are_accepted(tmp_path: Path, relative: str) -> None:
     folder = tmp_path / relative
     folder.mkdir(parents=True)
     refuse_evaluation_set(folder)
+
+
+def read_png(path: Path) -> torch.Tensor:
+    with Image.open(path) as opened:
+        return from_uint8(np.asarray(opened))
+
+
+def test_make_pairs_sharpens_the_hq_and_degrades_the_sharpened_crop(tmp_path: Path) -> None:
+    write_photo(tmp_path / "photos" / "a.png", (80, 80), seed=6)
+    plain = make_pairs(tmp_path / "photos", tmp_path / "plain", seed=2, hq_size=64, lq_size=16, usm=False)[0]
+    sharp = make_pairs(tmp_path / "photos", tmp_path / "sharp", seed=2, hq_size=64, lq_size=16)[0]
+    assert (plain.top, plain.left) == (sharp.top, sharp.left)
+    with Image.open(tmp_path / "photos" / "a.png") as photo:
+        crop = from_uint8(np.asarray(photo)[plain.top : plain.top + 64, plain.left : plain.left + 64])
+    assert torch.equal(read_png(plain.hq_path), crop)  # no USM: the crop as it is
+    assert torch.equal(read_png(sharp.hq_path), (usm_sharpen(crop) * 255).round() / 255)
+    rng = np.random.default_rng([2, 0, 0])  # pair 0 of photo 0: the crop's two draws, then the degradation's
+    assert (int(rng.integers(0, 17)), int(rng.integers(0, 17))) == (sharp.top, sharp.left)
+    assert torch.equal(read_png(sharp.lq_path), degrade(usm_sharpen(crop), rng))
+
+
+def test_make_pairs_with_workers_writes_the_same_files(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    for index in range(3):
+        write_photo(photos / f"p{index}.png", (72, 72), seed=index)
+    one = make_pairs(photos, tmp_path / "one", seed=5, hq_size=64, lq_size=16, n_per_image=2)
+    two = make_pairs(photos, tmp_path / "two", seed=5, hq_size=64, lq_size=16, n_per_image=2, workers=2)
+    assert [p.hq_path.name for p in one] == [p.hq_path.name for p in two]
+    for first, second in zip(one, two, strict=True):
+        assert first.hq_path.read_bytes() == second.hq_path.read_bytes()
+        assert first.lq_path.read_bytes() == second.lq_path.read_bytes()
+
+
+def test_make_pairs_resumes_and_refuses_other_settings(tmp_path: Path) -> None:
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    write_photo(photos / "a.png", (72, 72), seed=1)
+    first = make_pairs(photos, out, seed=3, hq_size=64, lq_size=16, n_per_image=3)
+    assert all(pair.written for pair in first)
+    lost = first[1].lq_path
+    original = lost.read_bytes()
+    lost.unlink()  # as if the run had been interrupted before this file
+    again = make_pairs(photos, out, seed=3, hq_size=64, lq_size=16, n_per_image=3)
+    assert [pair.written for pair in again] == [False, True, False]
+    assert lost.read_bytes() == original
+    assert [(p.top, p.left) for p in again] == [(p.top, p.left) for p in first]
+    assert not any(pair.written for pair in make_pairs(photos, out, seed=3, hq_size=64, lq_size=16, n_per_image=3))
+    with pytest.raises(DataError, match="differing: per_image, seed") as caught:
+        make_pairs(photos, out, seed=4, hq_size=64, lq_size=16, n_per_image=2)
+    assert caught.value.code == "DATA_PAIRS_MISMATCH"
+
+
+def test_data_pairs_command_reads_the_recipe_and_resumes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_photo(tmp_path / "photos" / "a.png", (64, 64), seed=4)
+    recipe = {
+        "seed": 1,
+        "paths": {"photos": str(tmp_path / "photos"), "pairs": str(tmp_path / "pairs")},
+        "data": {"per_image": 1, "hq_size": 32, "lq_size": 8, "workers": 1, "usm": True},
+    }
+    config = tmp_path / "recipe.yaml"
+    config.write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    assert main(["data", "pairs", "--config", str(config), "data.per_image=2"]) == 0
+    assert "wrote 2 pairs from 1 photo(s)" in capsys.readouterr().out
+    assert main(["data", "pairs", "--config", str(config), "data.per_image=2"]) == 0
+    assert "nothing to do: all 2 pairs" in capsys.readouterr().out
+    assert main(["data", "pairs", "--config", str(config), "--seed", "3"]) == 2
+    assert "error [DATA_BAD_ARGUMENT]: --seed: with --config" in capsys.readouterr().err
+    assert main(["data", "pairs", "--config", str(config), "data.usm=1"]) == 2
+    assert "error [DATA_CONFIG]: data.usm must be a bool" in capsys.readouterr().err
 
 
 def test_data_pairs_command_writes_pairs_and_reports_refusals(

@@ -100,6 +100,17 @@ def test_stage_lookups_name_the_missing_stage_and_module(tmp_path: Path) -> None
     assert wrong.value.code == "STAGE_MODULE_MISSING"
 
 
+def test_a_wall_clock_budget_stops_early_with_a_checkpoint_and_a_rerun_continues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TINYSR_STAGE_SECONDS", '{"toy": 0}')
+    _, _, first = run_toy(_cfg(tmp_path, 4))
+    assert len(first) == 1 and latest_checkpoint(tmp_path).name == "step-000001.pt"
+    monkeypatch.delenv("TINYSR_STAGE_SECONDS")
+    _, _, rest = run_toy(_cfg(tmp_path, 4))
+    assert len(rest) == 3
+
+
 def test_settings_reject_bad_steps() -> None:
     with pytest.raises(StageError, match="toy.steps"):
         StageSettings.from_section({"run_dir": "x", "steps": 0, "checkpoint_every": 1}, "toy")

@@ -73,12 +73,16 @@ def _as_generator(seed: int | np.random.Generator) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
-def blur(image: torch.Tensor, kernel: np.ndarray) -> torch.Tensor:
-    """Filter a [C,H,W] image with one 2-D kernel per channel; reflect padding (replicate when the image is
-    smaller than the kernel radius, which reflection cannot handle)."""
-    radius = kernel.shape[0] // 2
+def pad_for_filter(image: torch.Tensor, radius: int) -> torch.Tensor:
+    """[C,H,W] -> [1,C,H+2r,W+2r] with reflect padding (OpenCV's default border, BasicSR's `filter2D`), or replicate
+    padding when the image is not larger than the radius, which reflection cannot handle."""
     mode = "reflect" if radius < min(image.shape[-2:]) else "replicate"
-    padded = F.pad(image[None], (radius, radius, radius, radius), mode=mode)
+    return F.pad(image[None], (radius, radius, radius, radius), mode=mode)
+
+
+def blur(image: torch.Tensor, kernel: np.ndarray) -> torch.Tensor:
+    """Filter a [C,H,W] image with one 2-D kernel per channel (padding: `pad_for_filter`)."""
+    padded = pad_for_filter(image, kernel.shape[0] // 2)
     weight = torch.from_numpy(kernel).to(image.dtype).expand(image.shape[0], 1, *kernel.shape)
     return F.conv2d(padded, weight, groups=image.shape[0])[0]
 

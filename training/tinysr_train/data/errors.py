@@ -12,6 +12,11 @@ DataErrorCode = Literal[
     "DATA_EVALUATION_SET",  # the source folder is (or sits inside) an evaluation set: training on it would leak
     "DATA_BAD_ARGUMENT",  # a size, count or image shape the pipeline cannot use
     "DATA_NO_IMAGES",  # the source folder holds no readable photo large enough to crop
+    "DATA_CONFIG",  # a recipe key the data commands read is missing or has the wrong type
+    "DATA_PAIRS_MISMATCH",  # the pairs folder was written with other settings: resuming into it would mix them
+    "DATA_NO_PAIRS",  # the pairs folder is empty or an HQ image has no LQ partner
+    "DATA_CACHE_MISSING",  # a cache file a step needs has not been built yet
+    "DATA_CACHE_STALE",  # a cache file exists but was built from other pairs, reference or teacher
 ]
 
 

@@ -17,7 +17,9 @@ The same code runs on one CPU, one GPU or several, unchanged.
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,9 @@ LOSS_LOG = "losses.jsonl"
 LOSS_PLOT = "losses.png"
 # Top-level config keys every stage's recipe depends on; a stage adds its own section (and any it reads from).
 COMMON_SECTIONS = ("seed", "model", "paths")
+# Operational wall-clock budgets, not part of any recipe: a JSON object {"<section>": seconds}. A stage that reaches
+# its budget saves a checkpoint and stops early; rerunning it later resumes towards `steps` (e.g. a GPU lease ran out).
+STAGE_SECONDS_ENV = "TINYSR_STAGE_SECONDS"
 
 
 class StageError(Exception):
@@ -219,7 +224,10 @@ class StageRunner:
             self.log(f"{self.stage}: nothing to do, {run_dir} is already at step {start} (raise steps to continue)")
             return StageResult(start_step=start, step=start, losses=[], checkpoints=[])
         self._truncate_log(start)
+        budget = self._time_budget()
+        began = time.monotonic()
         bar = tqdm(total=total, initial=start, desc=self.stage, disable=not self.is_main, dynamic_ncols=True)
+        done = start
         for step in range(start, total):
             for module in self._modules.values():
                 if any(p.requires_grad for p in module.parameters()):
@@ -231,12 +239,36 @@ class StageRunner:
             bar.update(1)
             if done % self.settings.log_every == 0 or done == total:
                 bar.set_postfix({key: f"{value:.4g}" for key, value in values.items()})
-            if done % self.settings.checkpoint_every == 0 or done == total:
+            out_of_time = budget is not None and self._all_agree(time.monotonic() - began > budget)
+            if done % self.settings.checkpoint_every == 0 or done == total or out_of_time:
                 saved.append(self._save(done))
+            if out_of_time and done < total:
+                self.log(f"{self.stage}: wall-clock budget of {budget:g} s reached at step {done} of {total}; "
+                         "rerun to continue")
+                break
         bar.close()
         if self.is_main:
             plot_losses(run_dir / LOSS_LOG, run_dir / LOSS_PLOT, title=f"{self.stage} ({run_dir})")
-        return StageResult(start_step=start, step=total, losses=losses, checkpoints=saved)
+        return StageResult(start_step=start, step=done, losses=losses, checkpoints=saved)
+
+    def _time_budget(self) -> float | None:
+        raw = os.environ.get(STAGE_SECONDS_ENV)
+        if not raw:
+            return None
+        try:
+            budgets = json.loads(raw)
+            value = budgets.get(self.section) if isinstance(budgets, dict) else None
+            return None if value is None else float(value)
+        except (ValueError, TypeError) as err:
+            raise StageError("STAGE_CONFIG", f"{STAGE_SECONDS_ENV} must be a JSON object of seconds per section, "
+                             f"found {raw!r}") from err
+
+    def _all_agree(self, flag: bool) -> bool:
+        """True on every process when any process says so (ranks must stop at the same step)."""
+        if self.num_processes == 1:
+            return flag
+        tensor = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        return bool(self.accelerator.reduce(tensor, reduction="sum").item() > 0)
 
     def _relevant(self, cfg: Mapping[str, Any]) -> dict[str, Any]:
         return {key: cfg.get(key) for key in self._compared}
