@@ -219,3 +219,13 @@ def test_full_size_teacher_builds_on_meta_without_weights():
     teacher = build_teacher(get_config("tsdsr-sd3m"), device="meta")
     assert teacher.prompt_embeds.shape == (1, 333, 4096) and teacher.pooled_prompt_embeds.is_meta
     assert teacher.time_embedding().shape == (1, 1536)
+
+
+def test_conditioning_is_drawn_on_the_cpu_inside_a_device_context():
+    # The GPU run built the pruned student inside `with torch.device("cuda")`; the CPU generator then met a CUDA draw.
+    # A meta-device context reproduces that mismatch on a CPU-only machine.
+    cfg = get_config("tinysr-test")
+    expected = make_conditioning(cfg)
+    with torch.device("meta"):
+        seq, pooled = make_conditioning(cfg, device="cpu")
+    assert torch.equal(seq, expected[0]) and torch.equal(pooled, expected[1])

@@ -43,9 +43,11 @@ def make_conditioning(cfg: ModelConfig, device: str | torch.device = "cpu") -> t
     pooled_shape = (1, t.pooled_projection_dim)
     if torch.device(device).type == "meta" or cfg.conditioning_init == "zeros":
         return torch.zeros(seq_shape, device=device), torch.zeros(pooled_shape, device=device)
-    generator = torch.Generator().manual_seed(cfg.conditioning_seed)
-    seq = torch.randn(seq_shape, generator=generator)
-    pooled = torch.randn(pooled_shape, generator=generator)
+    # Drawn on the CPU (explicitly: a `with torch.device("cuda")` block around model building must not move the
+    # draw, or the generator and the tensor disagree), so the constant is the same on every device.
+    generator = torch.Generator(device="cpu").manual_seed(cfg.conditioning_seed)
+    seq = torch.randn(seq_shape, generator=generator, device="cpu")
+    pooled = torch.randn(pooled_shape, generator=generator, device="cpu")
     return seq.to(device), pooled.to(device)
 
 

@@ -1,7 +1,7 @@
-"""CLI command `tinysr-train train-student`: runs (or resumes) the student's latent-distillation loop from a config.
+"""CLI command `tinysr-train restore --stage 1|2`: runs (or resumes) one of the two restoration stages from a recipe.
 
-Owns the command's arguments and printed report; the loop is `student_distill.train_student`.
-May import: argparse at module level; the config and training modules inside `run` (keeps `--help` fast).
+Owns the command's arguments and printed report; the stages are `restore.train_restore`.
+May import: argparse at module level; the config and stage modules inside `run` (keeps `--help` fast).
 """
 
 from __future__ import annotations
@@ -12,25 +12,29 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "train-student",
-        help="train the TinySR student by latent distillation (checkpoints and resumes)",
+        "restore",
+        help="restoration training of the pruned student: --stage 1 (latent), --stage 2 (pixel + GAN)",
         description=(
-            "Distils the student's output latent to the teacher's for train.steps steps, saving a checkpoint (with the "
-            "resolved config inside) every train.checkpoint_every steps into train.run_dir, and resuming from the last "
-            "one found there."
+            "Stage 1 starts from the pruned student (prune.run_dir/pruned.pt) and the tiny VAE (vae-compress) and "
+            "distils the cached teacher output latents (section restore1); stage 2 starts from stage 1's output and "
+            "adds perceptual and hinge-GAN terms through the frozen tiny decoder (section restore2). Each checkpoints "
+            "module `pipeline` into its run_dir, resumes from it, and is exportable with `tinysr-train export "
+            "model.checkpoint=<file>`."
         ),
-        epilog="example: tinysr-train train-student --config configs/train-student-smoke.yaml train.steps=4",
+        epilog="example: tinysr-train restore --config configs/recipe-smoke.yaml --stage 1 restore1.steps=4",
     )
-    parser.add_argument("--config", required=True, type=Path, help="YAML config (defaults <- this file <- overrides)")
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as train.steps=4")
+    parser.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)")
+    parser.add_argument("--stage", required=True, type=int, choices=(1, 2), help="1: latent, 2: pixel + GAN")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as restore1.steps=4")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tinysr_train.config import load_config
-    from tinysr_train.train.student_distill import train_student
+    from tinysr_train.train.restore import train_restore
 
-    result = train_student(load_config(args.config, args.overrides))
-    if not result.losses:
-        print(f"nothing to do: the run is already at step {result.step} (raise train.steps to continue)")
+    result = train_restore(load_config(args.config, args.overrides), args.stage)
+    if result.losses:
+        last = ", ".join(f"{key} {value:.4g}" for key, value in result.losses[-1].items())
+        print(f"restore stage {args.stage}: step {result.step} ({last}); checkpoint {result.checkpoints[-1]}")
     return 0

@@ -1,0 +1,124 @@
+"""Stage `teacher-latent`: trains the small latent teacher's 24-layer SD3 transformer one-step, from scratch, to map the
+latent of the bicubic-upscaled LQ image to the latent of the reference teacher's output, inside the frozen VAE from
+`teacher-vae`. Also `load_trained_teacher(cfg)`, how every later stage gets the result.
+
+Owns the stage's config section (`teacher_latent.*`), its loss (L1 between latents + an optional pixel L1 through the
+frozen decoder), the transformer's from-scratch initialisation and `encode_lq`, the one definition of the teacher's
+input latent (the latent cache must use it too).
+May import: torch, tinysr_train.{models, registry, train.runner, train.teacher_vae}.
+
+TSD-SR's structure is kept whole: both MMDiT streams, adaLN at the configured timestep and the fixed seeded prompt
+conditioning of `build_teacher`; one step from sigma 1 (`denoise(z) = z - prediction`). The transformer is fully trained
+(no LoRA: nothing pretrained to adapt). The checkpoint holds module `teacher`, the whole TSDSRTeacher (VAE included),
+so later stages load one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from diffusers import SD3Transformer2DModel
+from torch import nn
+
+from tinysr_train.models import TSDSRTeacher, build_teacher
+from tinysr_train.registry import ModelConfig, get_config
+from tinysr_train.train import teacher_vae
+from tinysr_train.train.runner import StageResult, StageRunner, StageSettings, load_stage_modules, stage_output
+
+STAGE = "teacher-latent"
+SECTION = "teacher_latent"
+MODULE = "teacher"
+
+
+class OneStepTeacher(TSDSRTeacher):
+    """TSDSRTeacher whose `forward` is the one-step latent denoise, so DDP's gradient hooks see the training call; same
+    state as the plain class, so the checkpoint loads into any TSDSRTeacher of the config."""
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.denoise(latent)
+
+
+def encode_lq(teacher: TSDSRTeacher, lq: torch.Tensor) -> torch.Tensor:
+    """The teacher's input latent for a [0, 1] LQ batch: its encoder (posterior mean, scaled) of bicubic x4 in [-1, 1].
+    Unlike `TSDSRTeacher.forward`, no minimum-side enlargement: a training pair's latents must match in size."""
+    return teacher.encode(teacher_vae.upscale_lq(lq) * 2.0 - 1.0)
+
+
+def init_adaln_zero(transformer: SD3Transformer2DModel) -> None:
+    """DiT's adaLN-Zero for training from scratch: every block's modulation (shift, scale, gate) and the output
+    projection start at zero, so each block starts as the identity and `denoise(z) = z` (the bicubic latent)."""
+    for block in transformer.transformer_blocks:
+        for norm in (block.norm1, block.norm1_context):
+            nn.init.zeros_(norm.linear.weight)
+            nn.init.zeros_(norm.linear.bias)
+    for layer in (transformer.norm_out.linear, transformer.proj_out):
+        nn.init.zeros_(layer.weight)
+        nn.init.zeros_(layer.bias)
+
+
+def build_untrained_teacher(cfg: Mapping[str, Any]) -> OneStepTeacher:
+    """The teacher at `model.registry`'s sizes with the trained VAE of `teacher_vae.run_dir` (frozen) and a transformer
+    initialised for training, identical in every invocation with this seed. STAGE_NOT_RUN if there is no VAE yet."""
+    model_cfg = get_config(cfg["model"]["registry"])
+    vae_checkpoint = stage_output(Path(cfg[teacher_vae.SECTION]["run_dir"]), teacher_vae.STAGE)
+    base = _built(model_cfg, int(cfg["seed"]))
+    init_adaln_zero(base.transformer)
+    load_stage_modules(vae_checkpoint, {teacher_vae.MODULE: base.vae})
+    base.vae.eval().requires_grad_(False)
+    return OneStepTeacher(model_cfg, base.transformer, base.vae, base.prompt_embeds, base.pooled_prompt_embeds)
+
+
+def train_teacher_latent(
+    cfg: Mapping[str, Any], *, cache: teacher_vae.PixelCache | None = None, log: Callable[[str], None] = print
+) -> StageResult:
+    """Runs (or resumes) `teacher_latent` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`."""
+    section = cfg[SECTION]
+    teacher_vae.check_loss_weights(section, SECTION, required=("latent_l1",), optional=("pixel_l1",))
+    teacher_vae.check_positive_int(section, SECTION, "batch_size")
+    settings = StageSettings.from_section(section, SECTION)
+    runner = StageRunner(STAGE, cfg, settings, section=SECTION, reads=(teacher_vae.SECTION,), log=log)
+    teacher = build_untrained_teacher(cfg)
+    optimizer = teacher_vae.build_optimizer(list(teacher.transformer.parameters()), section)
+    model = runner.add(MODULE, teacher, optimizer)
+    bare: TSDSRTeacher = runner.unwrap(MODULE)  # type: ignore[assignment]
+    weights = {key: float(value) for key, value in section["loss_weights"].items()}
+    pixel_weight = weights.get("pixel_l1", 0.0)
+    pixel_cache = cache if cache is not None else teacher_vae.load_cache(cfg)
+    batch, warmup, lr = int(section["batch_size"]), int(section["warmup_steps"]), float(section["lr"])
+
+    def step_fn(step: int) -> dict[str, float]:
+        teacher_vae.set_lr(optimizer, teacher_vae.scheduled_lr(lr, step, settings.steps, warmup))
+        pixels = pixel_cache.pixels(pixel_cache.sample_indices(runner.generator(step), batch))
+        lq, ref = pixels["lq"].to(runner.device), pixels["ref"].to(runner.device)
+        with torch.no_grad():  # the VAE is frozen: its latents are data
+            source, target = encode_lq(bare, lq), bare.encode(ref * 2.0 - 1.0)
+        output = model(source)
+        terms = {"latent_l1": F.l1_loss(output, target)}
+        if pixel_weight:
+            terms["pixel_l1"] = F.l1_loss(bare.decode(output), ref * 2.0 - 1.0)
+        loss = sum(weights[name] * value for name, value in terms.items())
+        optimizer.zero_grad(set_to_none=True)
+        runner.backward(loss)
+        optimizer.step()
+        return {"loss": float(loss.detach()), **{name: float(value.detach()) for name, value in terms.items()}}
+
+    return runner.run(step_fn)
+
+
+def load_trained_teacher(cfg: Mapping[str, Any]) -> TSDSRTeacher:
+    """The trained latent teacher of `teacher_latent.run_dir` (latest checkpoint), frozen and in eval mode, on the CPU.
+    STAGE_NOT_RUN names `tinysr-train teacher-latent` if it has not been trained."""
+    checkpoint = stage_output(Path(cfg[SECTION]["run_dir"]), STAGE)
+    teacher = _built(get_config(cfg["model"]["registry"]), int(cfg["seed"]))
+    load_stage_modules(checkpoint, {MODULE: teacher})
+    return teacher.eval().requires_grad_(False)
+
+
+def _built(model_cfg: ModelConfig, seed: int) -> TSDSRTeacher:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_teacher(model_cfg)
