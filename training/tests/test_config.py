@@ -134,3 +134,11 @@ def test_config_diff_lists_dotted_keys() -> None:
 def test_shipped_export_configs_resolve(path: Path) -> None:
     cfg = load_config(path)
     assert cfg["export"]["id"] and cfg["export"]["name"]
+
+
+def test_a_recipe_may_build_on_another_recipe(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text("seed: 1\nexport: {opset: 17, fp16: true}\n")
+    (tmp_path / "recipe.yaml").write_text(f"defaults: {tmp_path / 'base.yaml'}\nseed: 2\nstage: {{steps: 10, lr: 0.1}}\n")
+    (tmp_path / "smaller.yaml").write_text(f"defaults: {tmp_path / 'recipe.yaml'}\nstage: {{steps: 3}}\n")
+    cfg = load_config(tmp_path / "smaller.yaml")
+    assert cfg == {"seed": 2, "export": {"opset": 17, "fp16": True}, "stage": {"steps": 3, "lr": 0.1}}

@@ -42,18 +42,16 @@ def load_config(
     """Resolves defaults <- file <- overrides into a plain dict.
 
     `defaults` (a path, or a file name in CONFIG_DIR) wins over the file's own `defaults:` key, which wins over
-    `defaults.yaml`. Overrides are `key.sub=value` with the value parsed as a YAML scalar or flow collection; an
-    override may only set a key that the defaults or the file already define (typos fail loudly), unless written
-    `+key.sub=value`.
+    `defaults.yaml`. A defaults file may itself name defaults (a chain); one that names none is the base.
+    Overrides are `key.sub=value` with the value parsed as a YAML scalar or flow collection; an override may only
+    set a key that the defaults or the file already define (typos fail loudly), unless written `+key.sub=value`.
     """
     file_values: dict[str, Any] = {}
     if path is not None:
         file_values = _read_yaml_mapping(Path(path))
     named_defaults = file_values.pop(DEFAULTS_KEY, None)
     defaults_path = _resolve_defaults_path(defaults if defaults is not None else named_defaults, path)
-    resolved = _read_yaml_mapping(defaults_path)
-    resolved.pop(DEFAULTS_KEY, None)
-    resolved = merge_config(resolved, file_values)
+    resolved = merge_config(_read_with_defaults(defaults_path), file_values)
     for override in overrides:
         apply_override(resolved, override)
     _require_json_compatible(resolved, where=str(path or defaults_path))
@@ -156,6 +154,23 @@ def _flatten(cfg: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[dotted] = value
     return flat
+
+
+MAX_DEFAULTS_DEPTH = 8
+
+
+def _read_with_defaults(path: Path, depth: int = 0) -> dict[str, Any]:
+    """A config file merged over the chain of files it names as `defaults:`; a file naming none is the base.
+
+    This lets a recipe build on another (recipe-cpu.yaml on recipe-small.yaml) without copying it."""
+    values = _read_yaml_mapping(path)
+    named = values.pop(DEFAULTS_KEY, None)
+    if named is None:
+        return values
+    if depth >= MAX_DEFAULTS_DEPTH:
+        raise ConfigError("CONFIG_INVALID", f"{path}: more than {MAX_DEFAULTS_DEPTH} nested '{DEFAULTS_KEY}' files")
+    base = _read_with_defaults(_resolve_defaults_path(named, path), depth + 1)
+    return merge_config(base, values)
 
 
 def _resolve_defaults_path(defaults: Any, config_path: str | Path | None) -> Path:
