@@ -1,0 +1,134 @@
+// Image statistics shared by the model benchmarks and the default-model test: 8-bit rasters of an upsampler, BT.601
+// luma, gradient energy, crops, box downscaling, PSNR, sample differences, and the seam ratio (gradient energy on the
+// lines where tiles meet against the other lines). Pure functions on plain arrays: no I/O, no native modules, so the
+// unit tests can drive them with synthetic planes and a .mjs benchmark can import them without a build. Types:
+// image-metrics.d.mts.
+//
+// Units: a "plane" is one channel, row-major, values in [0, 1]; positions along an axis are HR px.
+//
+// May import: nothing.
+
+/** BT.601 luma (the Y of PSNR-Y) of an interleaved RGB(A) raster, in [0, 1]. */
+export function luma({ data, width, height, channels, maxValue }) {
+  const plane = new Float64Array(width * height);
+  for (let p = 0, i = 0; p < plane.length; p++, i += channels) {
+    plane[p] = (0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]) / maxValue;
+  }
+  return plane;
+}
+
+/**
+ * The whole output of an upsampler (core/tiling's BicubicUpsampler: rows of RGB floats in [0, 1]) as an 8-bit RGB
+ * raster, clamped and rounded like a model's saved output, so both are compared on the same footing.
+ */
+export function upsampledRaster(upsampler) {
+  const floats = upsampler.rows(0, upsampler.outHeight);
+  const data = Uint8Array.from(floats, (v) => Math.round(255 * Math.min(1, Math.max(0, v))));
+  return { data, width: upsampler.outWidth, height: upsampler.outHeight, channels: 3, maxValue: 255 };
+}
+
+/** Squared finite differences of neighbouring samples along `axis`: x = between columns, y = between rows. */
+function forEachStep(plane, width, height, axis, visit) {
+  const [dx, dy] = axis === 'x' ? [1, 0] : [0, 1];
+  for (let y = dy; y < height; y++) {
+    for (let x = dx; x < width; x++) {
+      const i = y * width + x;
+      const d = plane[i] - plane[i - dx - dy * width];
+      visit(axis === 'x' ? x : y, d * d);
+    }
+  }
+}
+
+/**
+ * Per-line gradient energy along `axis`: entry s (1 <= s < length) is the mean over the other axis of the squared
+ * difference between line s - 1 and line s, i.e. the energy of the edge at position s. Entry 0 is unused (0).
+ */
+export function lineEnergies(plane, width, height, axis) {
+  const length = axis === 'x' ? width : height;
+  const across = axis === 'x' ? height : width;
+  const energy = new Float64Array(length);
+  forEachStep(plane, width, height, axis, (s, e) => (energy[s] += e));
+  for (let s = 1; s < length; s++) energy[s] /= across;
+  return energy;
+}
+
+/** Mean squared finite-difference gradient (mean dx^2 + mean dy^2) of a plane: how much fine detail it holds. */
+export function gradientEnergy(plane, width, height) {
+  const mean = (energies) => energies.slice(1).reduce((sum, e) => sum + e, 0) / Math.max(1, energies.length - 1);
+  return mean(lineEnergies(plane, width, height, 'x')) + mean(lineEnergies(plane, width, height, 'y'));
+}
+
+/** The region [x, x + w) x [y, y + h) of a plane `width` samples wide, as a new plane. */
+export function cropPlane(plane, width, x, y, w, h) {
+  const out = new Float64Array(w * h);
+  for (let row = 0; row < h; row++) out.set(plane.subarray((y + row) * width + x, (y + row) * width + x + w), row * w);
+  return out;
+}
+
+/** Mean of each `factor` x `factor` block (area downscaling); the plane's size must be a multiple of `factor`. */
+export function boxDownscale(plane, width, height, factor) {
+  if (width % factor !== 0 || height % factor !== 0) throw new RangeError(`boxDownscale: ${width} x ${height} is not a multiple of ${factor}.`);
+  const w = width / factor;
+  const h = height / factor;
+  const out = new Float64Array(w * h);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) out[Math.floor(y / factor) * w + Math.floor(x / factor)] += plane[y * width + x];
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= factor * factor;
+  return { plane: out, width: w, height: h };
+}
+
+/** PSNR in dB of two planes in [0, 1] (Infinity when equal). */
+export function psnr(a, b) {
+  if (a.length !== b.length) throw new RangeError(`psnr: length mismatch ${a.length} vs ${b.length}.`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+  return sum === 0 ? Infinity : 10 * Math.log10(a.length / sum);
+}
+
+/** Largest and mean absolute difference of two sample arrays of equal length. */
+export function diffStats(a, b) {
+  if (a.length !== b.length) throw new RangeError(`diffStats: length mismatch ${a.length} vs ${b.length}.`);
+  let max = 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    sum += d;
+    if (d > max) max = d;
+  }
+  return { max, mean: sum / Math.max(1, a.length) };
+}
+
+/**
+ * Where tiles meet in the output of a tile plan (core/tiling's TilePlan: the seam centres, HR px, per axis). The
+ * engine blends each seam over a window around this centre, so a seam the blend cannot hide shows up there.
+ */
+export function seamCentres(plan) {
+  const centres = (starts, tileLength) => starts.slice(1).map((next, i) => ((next + starts[i] + tileLength) / 2) * plan.scale);
+  const columns = plan.tiles.slice(0, plan.cols).map((t) => t.source.x);
+  const rows = plan.tiles.filter((t) => t.col === 0).map((t) => t.source.y);
+  return { x: centres(columns, plan.tileWidth), y: centres(rows, plan.tileHeight) };
+}
+
+/**
+ * Seam visibility: the mean line energy (see lineEnergies) of the edges s with c - halfWidth <= s < c + halfWidth for
+ * a seam centre c, over the mean of all other edges, per axis and over both axes together. Keep 2 x halfWidth a
+ * multiple of the scale: an x4 output's line energy repeats with the 4 sub-pixel phases (bicubic's strongly), and seam
+ * centres all sit on one phase, so the window must hold every phase equally. 1 means the seam lines are as busy as
+ * the rest of the image; a visible seam (a step or a texture break) raises it. Content alone moves it too, so compare
+ * with the same lines of a seamless image of the same content. An axis without seams gives NaN.
+ */
+export function seamRatio(plane, width, height, centres, halfWidth = 2) {
+  const seam = { x: [], y: [] };
+  const other = { x: [], y: [] };
+  for (const axis of ['x', 'y']) {
+    const energy = lineEnergies(plane, width, height, axis);
+    for (let s = 1; s < energy.length; s++) {
+      const nearSeam = centres[axis].some((c) => s >= c - halfWidth && s < c + halfWidth);
+      (nearSeam ? seam : other)[axis].push(energy[s]);
+    }
+  }
+  const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+  const ratio = (on, off) => (on.length === 0 ? NaN : mean(on) / mean(off));
+  return { x: ratio(seam.x, other.x), y: ratio(seam.y, other.y), all: ratio([...seam.x, ...seam.y], [...other.x, ...other.y]) };
+}
