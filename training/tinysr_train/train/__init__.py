@@ -1,2 +1,4 @@
-"""Training stages for the TinySR student. `student_distill`: latent distillation to the teacher's output latents (the
-loop that restoration stage 1 runs; random data for the smoke run). Submodules import torch; import them directly."""
+"""The training stages, each one `tinysr-train` command on the shared `runner` (checkpoints, exact resume, progress,
+loss curves, accelerate/DDP): `teacher_vae` and `teacher_latent` (the small latent teacher), `vae_compress` (tiny VAE,
+spec section 3), `restore` (restoration stages 1 and 2, spec section 5). Mask learning lives in `tinysr_train.prune`.
+Submodules import torch; import them directly."""
