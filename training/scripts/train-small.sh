@@ -76,6 +76,9 @@ step export tsr export "${export_args[@]}"
 
 if [[ $EVAL == 1 ]]; then
   stage "evaluation"
+  # BRISQUE / NIQE model files (Debian opencv-data, BasicSR's NIQE parameters); without them those metrics read
+  # "unavailable" and the rest of the evaluation still runs.
+  tsr eval-fetch || echo "eval-fetch failed: BRISQUE/NIQE will be reported unavailable"
   tsr eval --config "$CONFIG"
 fi
 stage "done: $CONFIG"
