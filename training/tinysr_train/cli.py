@@ -20,10 +20,14 @@ from tinysr_train import __version__
 COMMAND_MODULES: tuple[str, ...] = (
     "tinysr_train.profiling.command",  # profile
     "tinysr_train.train.command",  # training stages
+    "tinysr_train.train.vae_command",  # vae-compress, report-vae (the tiny VAE)
+    "tinysr_train.train.teacher_command",  # teacher-vae, teacher-latent (the small latent teacher)
     "tinysr_train.importers.command",  # import-* from real checkpoints
     "tinysr_train.export.command",  # export, fixtures
     "tinysr_train.reference.command",  # reference (Real-ESRGAN from ncnn)
     "tinysr_train.data.command",  # data pairs (Real-ESRGAN degradations)
+    "tinysr_train.eval.command",  # eval, eval-fetch, eval-validate (quality tables, comparison sheets)
+    "tinysr_train.prune.command",  # prune, recoverability (depth pruning, paper Tab. 2 / C.2)
 )
 
 EXIT_USAGE_ERROR = 2
