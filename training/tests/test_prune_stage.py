@@ -104,13 +104,16 @@ def test_dia_search_resumes_writes_the_keep_list_and_student_and_then_does_nothi
     logs: list[str] = []
     monkeypatch.setenv(STAGE_SECONDS_ENV, '{"prune": 0}')  # the runner stops after one step, as a lease running out
     stopped = run_prune(cfg, teacher=tiny_teacher, cache=search_cache, log=logs.append)
-    assert not stopped.complete and not (tmp_path / "prune" / KEEP_FILE).exists()
+    # Stopped early, it still decides (later stages can run) but marks the record incomplete, so a rerun continues.
+    assert not stopped.complete and len(stopped.keep) == 12
+    assert json.loads((tmp_path / "prune" / KEEP_FILE).read_text())["search_complete"] is False
     monkeypatch.delenv(STAGE_SECONDS_ENV)
     result = run_prune(cfg, teacher=tiny_teacher, cache=search_cache, log=logs.append)
     assert result.complete and any("resumed from" in line and "step 1" in line for line in logs)
     assert (tmp_path / "prune" / "step-000002.pt").is_file()
     record = json.loads((tmp_path / "prune" / KEEP_FILE).read_text())
     assert record["method"] == "dia-ecs" and record["neighbour"] == "marginal" and record["search_steps"] == 2
+    assert record["search_complete"] is True
     assert record["keep"] == result.keep and len(result.keep) == 12
     kept = torch.zeros(24)
     kept[result.keep] = 1.0

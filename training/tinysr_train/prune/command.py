@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
         from tinysr_train.prune.stage import run_prune
 
         result = run_prune(cfg)
-        if result.complete:
-            print(f"prune: keep {result.keep} -> {result.checkpoint}")
+        state = "" if result.complete else " (search incomplete: rerun to continue it)"
+        print(f"prune: keep {result.keep} -> {result.checkpoint}{state}")
         return 0
     from tinysr_train.prune.recoverability import run_recoverability
 

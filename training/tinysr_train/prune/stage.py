@@ -49,7 +49,7 @@ class PruneResult:
     checkpoint: Path
     record: dict[str, Any]  # the contents of keep.json
     ran: bool  # False when the outputs were already up to date
-    complete: bool = True  # False when the search stopped early (wall-clock budget): nothing written, rerun
+    complete: bool = True  # False when the search stopped early (wall-clock budget): decided from its logits so far
 
 
 def pruned_checkpoint(cfg: Mapping[str, Any]) -> Path:
@@ -94,12 +94,15 @@ def run_prune(
     space = settings.space(layers)
     seed = int(cfg["seed"])
     split = split_cache(len(cache), settings.holdout, settings.score_samples, seed)
-    selection, step = None, 0
+    selection, step, complete = None, 0, True
     if settings.learned:  # before gating: the search works on its own copy of the teacher
         masks, step = run_search(cfg, settings, space, teacher, cache, split, log=log)
-        if step < int(cfg["prune"]["steps"]):
-            log(f"prune: the search stopped at step {step} of {cfg['prune']['steps']}; rerun to continue it")
-            return PruneResult([], run_dir / PRUNED_CHECKPOINT, {}, ran=True, complete=False)
+        complete = step >= int(cfg["prune"]["steps"])
+        if not complete:
+            # A wall-clock budget stopped it: decide from the logits so far, so later stages can run, and mark the
+            # record incomplete so that a rerun continues the search and decides again.
+            log(f"prune: the search stopped at step {step} of {cfg['prune']['steps']}; deciding from its current "
+                "logits (rerun to continue the search)")
         selection = baselines.Selection(masks.keep(), masks.state_summary())
     masked = MaskedTeacher(teacher)
     try:
@@ -125,6 +128,7 @@ def run_prune(
         "neighbour": settings.neighbour if settings.method == "dia-ecs" else None,
         "seed": seed,
         "search_steps": step,
+        "search_complete": complete,
         "config_hash": config_hash(cfg),
         "holdout_masked_teacher_l1": holdout["latent_l1"],
         "holdout_samples": len(split.holdout),
@@ -144,7 +148,7 @@ def run_prune(
         (run_dir / KEEP_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         log(f"prune: {settings.method} keeps {len(keep)} of {layers} layers {keep}; wrote {path} and {KEEP_FILE}")
     state.wait_for_everyone()  # later stages on every rank read the files
-    return PruneResult(keep, path, record, ran=True)
+    return PruneResult(keep, path, record, ran=True, complete=complete)
 
 
 def _baseline(
@@ -169,4 +173,5 @@ def _up_to_date(cfg: Mapping[str, Any], run_dir: Path) -> dict[str, Any] | None:
 
     if config_diff(relevant(cfg), relevant(stored)):
         return None
-    return json.loads(keep_file.read_text(encoding="utf-8"))
+    record = json.loads(keep_file.read_text(encoding="utf-8"))
+    return record if record.get("search_complete", True) else None
