@@ -142,3 +142,20 @@ def test_teacher_latent_without_a_trained_vae_names_the_command(tmp_path: Path, 
     status = cli_main(["teacher-latent", "--config", str(SMOKE_RECIPE), f"teacher_vae.run_dir={tmp_path / 'none'}"])
     assert status == 2 and "error [STAGE_NOT_RUN]" in capsys.readouterr().err
 
+
+
+def test_a_pretrained_teacher_replaces_the_teacher_stages(tmp_path: Path) -> None:
+    # The real-teacher path: with teacher.pretrained set, nothing is trained and loading names the missing files.
+    from tinysr_train.models.errors import MissingWeightsError
+    from tinysr_train.train.teacher_latent import load_trained_teacher, train_teacher_latent
+    from tinysr_train.train.teacher_vae import train_teacher_vae
+
+    real = {"transformer": str(tmp_path / "transformer"), "vae": str(tmp_path / "vae"),
+            "conditioning": str(tmp_path / "embeds"), "lora": None}
+    cfg = {"seed": 0, "model": {"registry": "tinysr-test"}, "teacher": {"pretrained": real}}
+    logs: list[str] = []
+    assert train_teacher_vae(cfg, log=logs.append).step == 0
+    assert train_teacher_latent(cfg, log=logs.append).step == 0
+    assert all("teacher.pretrained is set" in line for line in logs)
+    with pytest.raises(MissingWeightsError, match="transformer"):
+        load_trained_teacher(cfg)

@@ -140,13 +140,10 @@ def run_cache(args: argparse.Namespace) -> int:
         )
         source = f"reference {recipe.reference_model}"
     else:
-        from tinysr_train.checkpoint import load_checkpoint
-        from tinysr_train.train.runner import stage_output
-        from tinysr_train.train.teacher_latent import SECTION, STAGE, load_trained_teacher
+        from tinysr_train.train.teacher_latent import load_trained_teacher, teacher_provenance
 
         teacher = load_trained_teacher(cfg)
-        checkpoint = stage_output(Path(cfg[SECTION]["run_dir"]), STAGE)
-        provenance = {"checkpoint": str(checkpoint), "config_hash": load_checkpoint(checkpoint).config_hash}
+        provenance = teacher_provenance(cfg)
         outcome = build_latent_cache(
             recipe.cache,
             teacher,
@@ -155,7 +152,7 @@ def run_cache(args: argparse.Namespace) -> int:
             teacher_provenance=provenance,
             config_hash=config_hash(cfg),
         )
-        source = f"teacher {checkpoint}"
+        source = f"teacher {provenance.get('checkpoint') or 'pretrained'}"
     if outcome.built:
         print(f"wrote {outcome.path}: {outcome.count} pairs ({source}, {device})")
     else:

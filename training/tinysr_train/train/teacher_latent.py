@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from diffusers import SD3Transformer2DModel
 from torch import nn
 
+from tinysr_train.checkpoint import load_checkpoint
 from tinysr_train.models import TSDSRTeacher, build_teacher
 from tinysr_train.registry import ModelConfig, get_config
 from tinysr_train.train import teacher_vae
@@ -75,7 +76,11 @@ def build_untrained_teacher(cfg: Mapping[str, Any]) -> OneStepTeacher:
 def train_teacher_latent(
     cfg: Mapping[str, Any], *, cache: teacher_vae.PixelCache | None = None, log: Callable[[str], None] = print
 ) -> StageResult:
-    """Runs (or resumes) `teacher_latent` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`."""
+    """Runs (or resumes) `teacher_latent` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`.
+    With `teacher.pretrained` set, the real teacher replaces this stage: nothing is trained."""
+    if pretrained_teacher(cfg):
+        log(f"{STAGE}: nothing to do, teacher.pretrained is set (the real TSD-SR teacher is used)")
+        return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
     section = cfg[SECTION]
     teacher_vae.check_loss_weights(section, SECTION, required=("latent_l1",), optional=("pixel_l1",))
     teacher_vae.check_positive_int(section, SECTION, "batch_size")
@@ -109,9 +114,32 @@ def train_teacher_latent(
     return runner.run(step_fn)
 
 
+def pretrained_teacher(cfg: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """`teacher.pretrained` (the real SD3 + TSD-SR weights: transformer, vae, conditioning, lora), or None when the
+    recipe trains its own small teacher."""
+    return (cfg.get("teacher") or {}).get("pretrained")
+
+
+def teacher_provenance(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """What `load_trained_teacher` loads, for cache metadata: the pretrained paths, or the checkpoint and its hash."""
+    real = pretrained_teacher(cfg)
+    if real:
+        return {"pretrained": dict(real)}
+    checkpoint = stage_output(Path(cfg[SECTION]["run_dir"]), STAGE)
+    return {"checkpoint": str(checkpoint), "config_hash": load_checkpoint(checkpoint).config_hash}
+
+
 def load_trained_teacher(cfg: Mapping[str, Any]) -> TSDSRTeacher:
-    """The trained latent teacher of `teacher_latent.run_dir` (latest checkpoint), frozen and in eval mode, on the CPU.
-    STAGE_NOT_RUN names `tinysr-train teacher-latent` if it has not been trained."""
+    """The latent teacher, frozen and in eval mode, on the CPU: the real TSD-SR teacher when `teacher.pretrained` is
+    set (MissingWeightsError names every absent file), else the latest checkpoint of `teacher_latent.run_dir`
+    (STAGE_NOT_RUN names `tinysr-train teacher-latent` if it has not been trained)."""
+    real = pretrained_teacher(cfg)
+    if real:
+        model_cfg = get_config(cfg["model"]["registry"])
+        teacher = TSDSRTeacher.from_pretrained(
+            real["transformer"], real["vae"], real["conditioning"], real.get("lora"), cfg=model_cfg
+        )
+        return teacher.eval().requires_grad_(False)
     checkpoint = stage_output(Path(cfg[SECTION]["run_dir"]), STAGE)
     teacher = _built(get_config(cfg["model"]["registry"]), int(cfg["seed"]))
     load_stage_modules(checkpoint, {MODULE: teacher})

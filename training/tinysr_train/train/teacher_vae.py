@@ -104,7 +104,11 @@ def training_images(pixels: Mapping[str, torch.Tensor], sources: Sequence[str]) 
 def train_teacher_vae(
     cfg: Mapping[str, Any], *, cache: PixelCache | None = None, log: Callable[[str], None] = print
 ) -> StageResult:
-    """Runs (or resumes) `teacher_vae` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`."""
+    """Runs (or resumes) `teacher_vae` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`.
+    With `teacher.pretrained` set, the real teacher's VAE is used: nothing is trained."""
+    if (cfg.get("teacher") or {}).get("pretrained"):
+        log(f"{STAGE}: nothing to do, teacher.pretrained is set (the real TSD-SR teacher's VAE is used)")
+        return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
     section = cfg[SECTION]
     sources = _check_section(section)
     settings = StageSettings.from_section(section, SECTION)
