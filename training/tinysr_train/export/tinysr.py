@@ -23,7 +23,7 @@ from tinysr_train.export.errors import ExportError
 from tinysr_train.export.onnx_export import ExportResult, export_onnx
 from tinysr_train.export.onnx_runtime import open_session, run_session
 from tinysr_train.models import TinySRPipeline, build_pipeline
-from tinysr_train.models.pipeline import SCALE
+from tinysr_train.models.lr_input import SCALE
 from tinysr_train.registry import ModelConfig, config_names, get_config
 from tinysr_train.train.runner import module_state
 

@@ -8,16 +8,15 @@ Imports torch, the registry and the model modules.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..registry import ModelConfig
 from .errors import TileSizeError
+from .lr_input import SCALE, vae_input
 from .student import TinySRTransformer, build_student
 from .teacher import TSDSRTeacher
 from .tiny_vae import TinyVAE, build_tiny_vae
 
-SCALE = 4
 
 
 class TinySRPipeline(nn.Module):
@@ -45,7 +44,7 @@ class TinySRPipeline(nn.Module):
                 f"got shape {tuple(lr.shape)}. Tile the image into {tile} px LR tiles first."
             )
         hr_side = SCALE * tile
-        image = F.interpolate(lr, size=(hr_side, hr_side), mode="bicubic", align_corners=False) * 2.0 - 1.0
+        image = vae_input(lr, (hr_side, hr_side))
         latent = self.tiny_vae.encode(image)
         restored = latent - self.student(latent)  # one step from t=1000 (sigma = 1)
         return ((self.tiny_vae.decode(restored) + 1.0) * 0.5).clamp(0.0, 1.0)

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..registry import ModelConfig, get_config
 from .colorfix import adain_color_fix, wavelet_color_fix
+from .lr_input import SCALE, bicubic_up, vae_input
 from .weights import (
     check_config_matches,
     conditioning_files,
@@ -31,7 +32,6 @@ ColorFix = Literal["adain", "wavelet", "none"]
 COLOR_FIXES = {"adain": adain_color_fix, "wavelet": wavelet_color_fix}
 
 MIN_LR_SIDE = 128  # official: an LR whose short side is below this is upscaled to it first
-SCALE = 4
 SIZE_MULTIPLE = 8  # the VAE's downsampling factor
 TSDSR_LORA_FILES = ("transformer.safetensors", "vae.safetensors")  # names in TSD-SR's release
 
@@ -122,13 +122,13 @@ class TSDSRTeacher(nn.Module):
         work_size = teacher_process_size(height, width)
         self._check_work_size(work_size, (height, width))
         out_size = (SCALE * height, SCALE * width)
-        image = F.interpolate(lr, size=work_size, mode="bicubic", align_corners=False) * 2.0 - 1.0
+        image = vae_input(lr, work_size)
         sr = (self.decode(self.denoise(self.encode(image))) + 1.0) / 2.0
         if work_size != out_size:
             sr = F.interpolate(sr, size=out_size, mode="bicubic", align_corners=False, antialias=True).clamp(0.0, 1.0)
         if color_fix == "none":
             return sr
-        lr_up = F.interpolate(lr, size=out_size, mode="bicubic", align_corners=False).clamp(0.0, 1.0)
+        lr_up = bicubic_up(lr, out_size).clamp(0.0, 1.0)
         return COLOR_FIXES[color_fix](sr, lr_up)
 
     def _check_work_size(self, work_size: tuple[int, int], lr_size: tuple[int, int]) -> None:

@@ -41,6 +41,7 @@ from torch import nn
 from tinysr_train.checkpoint import load_checkpoint
 from tinysr_train.losses import build_discriminator, build_perceptual, hinge_d_loss, hinge_g_loss
 from tinysr_train.models import TinySRPipeline, TinySRTransformer, TinyVAE
+from tinysr_train.models.lr_input import vae_input
 from tinysr_train.prune.stage import load_pruned_student
 from tinysr_train.registry import ModelConfig, get_config
 from tinysr_train.train import teacher_vae, vae_compress
@@ -148,7 +149,7 @@ def train_restore(
         pixels = pairs.pixels(indices) if tiny_input or pixel is not None else {}
         if tiny_input:
             with torch.no_grad():  # not clamped: the exported pipeline encodes the bicubic overshoot as is
-                source = vae.encode(teacher_vae.upscale_lq(pixels["lq"].to(runner.device)) * 2.0 - 1.0)
+                source = vae.encode(vae_input(pixels["lq"].to(runner.device)))
         else:
             source = latents["lq"]
         restored = model(source)

@@ -26,6 +26,7 @@ from torch import nn
 
 from tinysr_train.checkpoint import load_checkpoint
 from tinysr_train.models import TSDSRTeacher, build_teacher
+from tinysr_train.models.lr_input import vae_input
 from tinysr_train.registry import ModelConfig, get_config
 from tinysr_train.train import teacher_vae
 from tinysr_train.train.runner import StageResult, StageRunner, StageSettings, load_stage_modules, stage_output
@@ -46,7 +47,7 @@ class OneStepTeacher(TSDSRTeacher):
 def encode_lq(teacher: TSDSRTeacher, lq: torch.Tensor) -> torch.Tensor:
     """The teacher's input latent for a [0, 1] LQ batch: its encoder (posterior mean, scaled) of bicubic x4 in [-1, 1].
     Unlike `TSDSRTeacher.forward`, no minimum-side enlargement: a training pair's latents must match in size."""
-    return teacher.encode(teacher_vae.upscale_lq(lq) * 2.0 - 1.0)
+    return teacher.encode(vae_input(lq))
 
 
 def init_adaln_zero(transformer: SD3Transformer2DModel) -> None:

@@ -1,7 +1,7 @@
 """Stage `teacher-vae`: trains the small latent teacher's SD3-layout AutoencoderKL from scratch on cached pixels.
 
 Owns the stage's config section (`teacher_vae.*`), its loss (L1 reconstruction + LDM-weighted KL + an optional
-perceptual term), the learning-rate schedule and config checks both teacher stages use, and `upscale_lq`. The checkpoint
+perceptual term), the learning-rate schedule and config checks both teacher stages use. The checkpoint
 holds module `vae`, a plain diffusers AutoencoderKL state that `teacher-latent` loads into its teacher.
 May import: torch, diffusers, tinysr_train.{registry, train.runner}; the pixel cache and perceptual losses lazily.
 
@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from diffusers import AutoencoderKL
 from torch import nn
 
+from tinysr_train.models.lr_input import bicubic_up
 from tinysr_train.registry import ModelConfig, get_config
 from tinysr_train.train.runner import StageError, StageResult, StageRunner, StageSettings
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 STAGE = "teacher-vae"
 SECTION = "teacher_vae"
 MODULE = "vae"
-SCALE = 4
 SOURCES = ("hq", "ref", "lq_up")  # lq_up = bicubic x4 of the LQ image: what the latent teacher encodes as its input
 NO_PERCEPTUAL = "none"
 NOISE_STREAM = 1  # runner.generator stream of the posterior samples (stream 0 draws the batch)
@@ -65,11 +65,6 @@ def load_cache(cfg: Mapping[str, Any]) -> PixelCache:
     return PairCache.load(Path(cfg["paths"]["cache"]))
 
 
-def upscale_lq(lq: torch.Tensor) -> torch.Tensor:
-    """Bicubic x4 of a [0, 1] LQ batch, as the teacher upscales its input before encoding (models/teacher.py)."""
-    return F.interpolate(lq, scale_factor=SCALE, mode="bicubic", align_corners=False)
-
-
 def scheduled_lr(base_lr: float, step: int, steps: int, warmup_steps: int) -> float:
     """Linear warmup over `warmup_steps`, then cosine decay to 0 at `steps`: a function of the step only (exact resume;
     raising `steps` on resume re-plans the remaining decay)."""
@@ -97,7 +92,7 @@ def build_vae(model_cfg: ModelConfig, seed: int) -> TrainableVAE:
 
 def training_images(pixels: Mapping[str, torch.Tensor], sources: Sequence[str]) -> torch.Tensor:
     """The step's [-1, 1] images: each source of every drawn pair, concatenated along the batch."""
-    images = [upscale_lq(pixels["lq"]) if source == "lq_up" else pixels[source] for source in sources]
+    images = [bicubic_up(pixels["lq"]) if source == "lq_up" else pixels[source] for source in sources]
     return torch.cat(images) * 2.0 - 1.0  # lq_up is not clamped: the teacher encodes its bicubic overshoot as is
 
 

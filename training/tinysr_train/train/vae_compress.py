@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from tinysr_train.losses import PerceptualLoss, build_discriminator, build_perceptual, hinge_d_loss, hinge_g_loss
 from tinysr_train.models import TinyVAE
+from tinysr_train.models.lr_input import vae_input
 from tinysr_train.registry import TINY_VAE_VARIANTS, TinyVAEConfig, get_config
 from tinysr_train.train import teacher_vae
 from tinysr_train.train.runner import (
@@ -134,7 +135,7 @@ def train_encoder(
         lq = latent_cache.pixels(indices)["lq"].to(runner.device)
         target = latent_cache.latents(indices)["lq"].to(runner.device, torch.float32)
         # Not clamped: the teacher encoded the bicubic overshoot as is (teacher_latent.encode_lq).
-        loss = F.mse_loss(model(teacher_vae.upscale_lq(lq) * 2.0 - 1.0, "encode"), target)
+        loss = F.mse_loss(model(vae_input(lq), "encode"), target)
         optimizer.zero_grad(set_to_none=True)
         runner.backward(loss)
         optimizer.step()

@@ -23,9 +23,10 @@ import torch
 from tinysr_train.checkpoint import load_checkpoint
 from tinysr_train.config import config_hash
 from tinysr_train.data.errors import DataError
+from tinysr_train.models.lr_input import vae_input
 from tinysr_train.profiling.vae_costs import TEACHER_KEY, VAECost, vae_costs
 from tinysr_train.registry import get_config
-from tinysr_train.train import teacher_latent, teacher_vae, vae_compress
+from tinysr_train.train import teacher_latent, vae_compress
 from tinysr_train.train.runner import StageError, latest_checkpoint
 
 EVAL_BATCH = 8
@@ -77,7 +78,7 @@ def measure_quality(cfg: Mapping[str, Any]) -> tuple[dict[str, Quality], int, li
         for key, decode in decoders.items():
             scores[key].append(psnr((decode(latents["hq"]) + 1.0) / 2.0, pixels["hq"]))
         if tiny is not None:
-            encoded = tiny.encode(teacher_vae.upscale_lq(pixels["lq"]) * 2.0 - 1.0)
+            encoded = tiny.encode(vae_input(pixels["lq"]))
             latent_errors.append((encoded - latents["lq"]).pow(2).flatten(1).mean(dim=1))
     quality = {key: Quality(float(torch.cat(values).mean())) for key, values in scores.items()}
     if tiny is not None:
