@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppError } from '../../electron/core/shared/errors.js';
 import {
-  assertOutputWritable, decodeImage, encodeImage, upscaleAlpha, writeFileAtomically,
+  assertOutputWritable, decodeImage, encodeImage, removeLeftoverTemps, upscaleAlpha, writeFileAtomically,
 } from '../../electron/core/imageio/index.js';
 import type { DecodedImage, EncodeOptions, OutputFormat, PixelBuffer, RgbImage } from '../../electron/core/imageio/index.js';
 import { CARRIED_TAGS, carriedExifFields, exifOrientation, exifPixelDimensions, parseExif } from '../../electron/core/imageio/exif.js';
@@ -305,6 +305,25 @@ describe('atomic writes and the overwrite policy', () => {
   async function listing(folder: string): Promise<string[]> {
     return (await readdir(folder)).sort();
   }
+
+  it('removes the temp files a killed writer left for one output, and only those', async () => {
+    // An engine killed mid-write cannot clean up; its job's owner calls removeLeftoverTemps (the CI flake that showed it).
+    const folder = path.join(dir, 'killed writer');
+    const file = path.join(folder, 'a_model_x4.png');
+    let tempName = '';
+    await writeFileAtomically(file, { overwrite: false }, async (temp) => {
+      tempName = path.basename(temp);
+      await writeFile(temp, 'a whole image');
+    });
+    expect(tempName.startsWith('.tinysr-a_model_x4.png.')).toBe(true); // temp names carry their target's name
+    const leftover = path.join(folder, '.tinysr-a_model_x4.png.0123456789ab.tmp.png');
+    await writeFile(leftover, 'half an image'); // what a SIGKILL leaves: the finally never ran
+    await writeFile(path.join(folder, '.tinysr-b_model_x4.png.0123456789ab.tmp.png'), 'another job');
+    await writeFile(path.join(folder, 'a_model_x4.png.keep'), 'not ours');
+    await removeLeftoverTemps(file);
+    expect(await listing(folder)).toEqual(['.tinysr-b_model_x4.png.0123456789ab.tmp.png', 'a_model_x4.png', 'a_model_x4.png.keep']);
+    await removeLeftoverTemps(path.join(dir, 'no such folder', 'x.png')); // nothing written: nothing to do
+  });
 
   it('never replaces an existing file unless asked, and leaves no temp file either way', async () => {
     const folder = path.join(dir, 'overwrite policy');

@@ -5,11 +5,12 @@
 // process's last output lines); the next request starts a fresh process, or call restart(). This is what the CLI, the
 // browser-mode server and (through electron/main's EngineSupervisor, over a utilityProcess) the app use.
 //
-// May import: node:fs, node:path, node:url, core/shared, core/models (paths only), ./engine-process,
-// ./fork-engine-process.
+// May import: node:fs, node:path, node:url, core/shared, core/models (paths only), core/imageio/atomic (temp-file
+// cleanup only; no sharp), ./engine-process, ./fork-engine-process.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeLeftoverTemps } from '../imageio/atomic.js';
 import { packageRoot } from '../models/index.js';
 import { describeIssues } from '../shared/describe-issues.js';
 import {
@@ -31,7 +32,7 @@ import {
   type UpscaleRequest,
   type UpscaleResult,
 } from '../shared/engine-protocol.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, isAppError } from '../shared/errors.js';
 import { describeEngineExit, type EngineExit, type EngineProcess, type SpawnEngineProcess } from './engine-process.js';
 import { forkEngineSpawner } from './fork-engine-process.js';
 
@@ -101,9 +102,15 @@ export class EngineClient {
     return this.worker?.process.pid;
   }
 
-  /** Upscales one image file in the worker; resolves when the output file is in place. */
-  upscale(request: UpscaleRequest, options: JobOptions = {}): Promise<UpscaleResult> {
-    return this.call('upscale', request, options);
+  /** Upscales one image file in the worker; resolves when the output file is in place. When the worker dies
+   * mid-job it cannot clean up, so the half-written temp file of the output is removed here. */
+  async upscale(request: UpscaleRequest, options: JobOptions = {}): Promise<UpscaleResult> {
+    try {
+      return await this.call('upscale', request, options);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'ENGINE_CRASHED') await removeLeftoverTemps(request.output);
+      throw error;
+    }
   }
 
   /** Which execution providers really work here. */

@@ -5,7 +5,7 @@
 // May import: node:fs, node:path, node:crypto, ../shared, ./errors.
 
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isAppError } from '../shared/errors.js';
 import { outputExists, outputFileError } from './errors.js';
@@ -17,8 +17,10 @@ export interface AtomicWriteOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Prefix of our temp files, so a crash's leftovers are recognisable (".tinysr-<random>.tmp.<ext>"). */
+/** Prefix of our temp files, so a crash's leftovers are recognisable (".tinysr-<target name>.<random>.tmp.<ext>"). */
 export const TEMP_PREFIX = '.tinysr-';
+/** How much of the target's name a temp name carries (keeps temp names within file-system name limits). */
+const TARGET_NAME_CHARS = 80;
 
 /**
  * Fails early (before any expensive work) when `file` could not be written: OUTPUT_EXISTS when it exists and
@@ -59,9 +61,27 @@ export async function writeFileAtomically(file: string, options: AtomicWriteOpti
   }
 }
 
-/** A hidden, unique name in the target folder; keeps the extension so tools that look at it are not confused. */
+/** A hidden, unique name in the target folder; keeps the extension so tools that look at it are not confused, and
+ * the target's name, so the leftovers of a writer killed mid-write can be found (`removeLeftoverTemps`). */
 function tempPathFor(file: string): string {
-  return path.join(path.dirname(file), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}.tmp${path.extname(file)}`);
+  return path.join(path.dirname(file), `${tempStem(file)}${randomBytes(6).toString('hex')}.tmp${path.extname(file)}`);
+}
+
+function tempStem(file: string): string {
+  return `${TEMP_PREFIX}${path.basename(file).slice(0, TARGET_NAME_CHARS)}.`;
+}
+
+/**
+ * Removes the temp files that a writer of `file` left behind when it was killed mid-write: a crashed engine cannot
+ * run its own cleanup, so whoever owned the job does it. A missing folder is fine (nothing was written).
+ */
+export async function removeLeftoverTemps(file: string): Promise<void> {
+  const folder = path.dirname(file);
+  const stem = tempStem(file);
+  const names = await readdir(folder).catch(() => [] as string[]);
+  await Promise.all(
+    names.filter((name) => name.startsWith(stem) && name.includes('.tmp')).map((name) => rm(path.join(folder, name), { force: true })),
+  );
 }
 
 async function commit(temp: string, file: string, overwrite: boolean): Promise<void> {

@@ -23,7 +23,7 @@ export { decodeImage } from './decode.js';
 export { upscaleAlpha } from './alpha.js';
 export { writeRegionPng, type PixelRegion } from './region.js';
 export { encodeImage } from './encode.js';
-export { writeFileAtomically, assertOutputWritable, TEMP_PREFIX } from './atomic.js';
+export { writeFileAtomically, assertOutputWritable, removeLeftoverTemps, TEMP_PREFIX } from './atomic.js';
 export type { AtomicWriteOptions } from './atomic.js';
 export {
   renderName,
