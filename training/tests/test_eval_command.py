@@ -141,3 +141,30 @@ def test_bad_method_and_wrong_model_file(tmp_path: Path) -> None:
     with pytest.raises(EvalError) as info:
         locate_niqe(str(impostor))
     assert info.value.code == "EVAL_MODEL_FILES"
+
+
+def test_record_quality_writes_the_means_into_the_models_manifest(
+    eval_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, config = eval_run
+    model = shutil.copytree(FIXTURE_MODEL, tmp_path / "tinysr-tiny")
+    files_before = json.loads((model / "manifest.json").read_text())["files"]
+    methods = f"eval.methods=[bicubic, reference, onnx:{model}]"
+    assert main(["eval", "--config", str(config), methods, "--record-quality"]) == 0
+    manifest = json.loads((model / "manifest.json").read_text())
+    assert manifest["files"] == files_before  # the weights and their digests are not touched
+    report = json.loads((root / "out" / "cards.json").read_text())
+    means = next(m for m in report["methods"] if m["label"] == "tinysr-tiny")["means"]
+    quality = {q["metric"]: q for q in manifest["quality"]}
+    assert set(quality) == {"psnr_y", "ssim_y", "psnr_y_vs_teacher"}  # BRISQUE / NIQE are unavailable here
+    assert quality["psnr_y"]["value"] == pytest.approx(means["psnr_y"], abs=1e-4)
+    assert quality["psnr_y_vs_teacher"]["value"] == pytest.approx(means["agreement_psnr_y"], abs=1e-4)
+    assert {q["dataset"] for q in manifest["quality"]} == {"cards, 2 images"}
+
+
+def test_record_quality_without_an_exported_model_is_an_error(
+    eval_run: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, config = eval_run
+    assert main(["eval", "--config", str(config), "eval.methods=[bicubic]", "+eval.teacher=null", "--record-quality"]) == 2
+    assert "error [EVAL_RECORD]" in capsys.readouterr().err

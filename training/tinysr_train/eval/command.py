@@ -30,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as eval.limit=5")
+    parser.add_argument(
+        "--record-quality",
+        action="store_true",
+        help="also write each onnx:<model folder> method's means into that folder's manifest.json quality list",
+    )
     parser.set_defaults(func=run_eval)
 
     fetch = subparsers.add_parser(
@@ -56,10 +61,14 @@ def run_eval(args: argparse.Namespace) -> int:
     from tinysr_train.config import load_config
 
     from .evaluate import evaluate
+    from .record import record_quality
     from .report import set_table, write_reports
 
     settings, nr, results = evaluate(load_config(args.config, args.overrides))
-    for path in write_reports(settings, nr, results, _command_line()):
+    written = write_reports(settings, nr, results, _command_line())
+    if args.record_quality:
+        written += record_quality(results)
+    for path in written:
         print(f"wrote {path}")
     for result in results:
         print(f"\n{result.eval_set.name} ({len(result.images)} images)\n{set_table(result)}")

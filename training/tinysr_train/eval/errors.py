@@ -16,6 +16,7 @@ EvalErrorCode = Literal[
     "EVAL_MODEL_FILES",  # a no-reference model file (BRISQUE yml, NIQE params) is unreadable or fails its checksum
     "EVAL_FETCH",  # fetching a no-reference model file through apt or pip failed
     "EVAL_LOG",  # a metrics log cannot be parsed
+    "EVAL_RECORD",  # --record-quality has no exported model (onnx: method) to record into
 ]
 
 
