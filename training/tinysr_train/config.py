@@ -7,6 +7,7 @@ May import: the standard library and PyYAML only.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import hashlib
 import json
@@ -228,3 +229,10 @@ def _known(node: Mapping[str, Any]) -> str:
 
 def _first_line(err: Exception) -> str:
     return " ".join(str(err).split())
+
+
+def add_recipe_arguments(parser: argparse.ArgumentParser, example: str) -> None:
+    """`--config FILE` (required) and trailing `KEY=VALUE` overrides: how every recipe-driven command reads its recipe
+    (pass both to `load_config`). `example` is one override shown in the help, e.g. "prune.steps=4"."""
+    parser.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=f"config overrides such as {example}")

@@ -2,14 +2,16 @@
 training cache of pairs + reference outputs (pixels) and teacher latents (latents). Owns the arguments and the printed
 summaries only.
 
-May import: argparse and pathlib at module level; this package's modules, torch and the config inside `run_*` (they
-import torch, which would slow `tinysr-train --help`).
+May import: argparse, tinysr_train.config (stdlib + PyYAML only) and pathlib at module level; this package's modules,
+torch and the config inside `run_*` (they import torch, which would slow `tinysr-train --help`).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from tinysr_train.config import add_recipe_arguments
 
 from .errors import DataError
 
@@ -54,10 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog="example: tinysr-train data cache --config configs/recipe-small.yaml --what pixels",
     )
-    cache.add_argument("--config", type=Path, required=True, help="recipe YAML")
+    add_recipe_arguments(cache, "cache.batch_size=8")
     cache.add_argument("--what", choices=CACHE_WHAT, required=True, help="which cache to build")
     cache.add_argument("--batch-size", type=int, help="images per forward pass (default: cache.batch_size)")
-    cache.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     cache.set_defaults(func=run_cache)
 
 

@@ -2,8 +2,8 @@
 (the no-reference metrics' standard model files, through apt and pip); `tinysr-train eval-validate` (our metrics
 against published per-image values). Owns the arguments and the printed summary only.
 
-May import: argparse, pathlib and shlex at module level; this package's modules inside `run_*` (they import torch,
-which would slow `tinysr-train --help`).
+May import: argparse, tinysr_train.config (stdlib + PyYAML only), pathlib and shlex at module level; this package's
+modules inside `run_*` (they import torch, which would slow `tinysr-train --help`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+
+from tinysr_train.config import add_recipe_arguments
 
 
 def _command_line() -> str:
@@ -28,8 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog="example: tinysr-train eval --config configs/recipe-small.yaml eval.limit=5",
     )
-    parser.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)")
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as eval.limit=5")
+    add_recipe_arguments(parser, "eval.limit=5")
     parser.add_argument(
         "--record-quality",
         action="store_true",

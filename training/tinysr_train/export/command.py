@@ -1,6 +1,7 @@
 """CLI commands `tinysr-train export` and `tinysr-train fixtures`. Owns their arguments and printed reports only.
 
-May import: argparse at module level; torch and the export package inside `run_*` (keeps `--help` fast).
+May import: argparse, tinysr_train.config (stdlib + PyYAML only) at module level; torch and the export package inside
+`run_*` (keeps `--help` fast).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from tinysr_train.config import add_recipe_arguments
 
 if TYPE_CHECKING:  # the export package imports torch and onnx: only for type checkers here
     from tinysr_train.export.onnx_export import ExportResult
@@ -33,8 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "example: tinysr-train export --config training/configs/export-tinysr.yaml model.checkpoint=runs/x/last.pt"
         ),
     )
-    export.add_argument("--config", required=True, type=Path, help="YAML config (defaults <- this file <- overrides)")
-    export.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as export.opset=17")
+    add_recipe_arguments(export, "export.opset=17")
     export.add_argument("--out", type=Path, help="model folder to write (default: native-models/<export.id>)")
     export.add_argument(
         "--random-weights",

@@ -1,15 +1,16 @@
 """CLI commands `tinysr-train prune` and `tinysr-train recoverability`.
 
 Owns the commands' arguments and printed summary; the stages are `stage.run_prune` and
-`recoverability.run_recoverability`.
-May import: argparse, shlex at module level; the config and stage modules inside `run` (keeps `--help` fast).
+`recoverability.run_recoverability`. May import: argparse, tinysr_train.config (stdlib + PyYAML only), shlex at module
+level; the config and stage modules inside `run` (keeps `--help` fast).
 """
 
 from __future__ import annotations
 
 import argparse
 import shlex
-from pathlib import Path
+
+from tinysr_train.config import add_recipe_arguments
 
 EXAMPLE_CONFIG = "configs/recipe-smoke.yaml"
 
@@ -37,10 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=f"example: tinysr-train recoverability --config {EXAMPLE_CONFIG}",
     )
     for parser, command in ((prune, "prune"), (recoverability, "recoverability")):
-        parser.add_argument(
-            "--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)"
-        )
-        parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as prune.steps=4")
+        add_recipe_arguments(parser, "prune.steps=4")
         parser.set_defaults(func=run, prune_command=command)
 
 

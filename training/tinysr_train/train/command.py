@@ -1,13 +1,15 @@
 """CLI command `tinysr-train restore --stage 1|2`: runs (or resumes) one of the two restoration stages from a recipe.
 
-Owns the command's arguments and printed report; the stages are `restore.train_restore`.
-May import: argparse at module level; the config and stage modules inside `run` (keeps `--help` fast).
+Owns the command's arguments and printed report; the stages are `restore.train_restore`. May import: argparse,
+tinysr_train.config (stdlib + PyYAML only) at module level; the config and stage modules inside `run` (keeps `--help`
+fast).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from tinysr_train.config import add_recipe_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,9 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog="example: tinysr-train restore --config configs/recipe-smoke.yaml --stage 1 restore1.steps=4",
     )
-    parser.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)")
+    add_recipe_arguments(parser, "restore1.steps=4")
     parser.add_argument("--stage", required=True, type=int, choices=(1, 2), help="1: latent, 2: pixel + GAN")
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as restore1.steps=4")
     parser.set_defaults(func=run)
 
 

@@ -1,14 +1,15 @@
 """CLI commands `tinysr-train teacher-vae` and `tinysr-train teacher-latent`: the small latent teacher's two stages.
 
 Owns the commands' arguments and printed report; the stages are `teacher_vae.train_teacher_vae` and
-`teacher_latent.train_teacher_latent`.
-May import: argparse at module level; the config and stage modules inside `run` (keeps `--help` fast).
+`teacher_latent.train_teacher_latent`. May import: argparse, tinysr_train.config (stdlib + PyYAML only) at module level;
+the config and stage modules inside `run` (keeps `--help` fast).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from tinysr_train.config import add_recipe_arguments
 
 EXAMPLE_CONFIG = "configs/recipe-smoke.yaml"
 COMMANDS = {
@@ -36,8 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             description=description,
             epilog=f"example: tinysr-train {command} --config {EXAMPLE_CONFIG} {override}",
         )
-        parser.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- it <- overrides)")
-        parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=f"config overrides such as {override}")
+        add_recipe_arguments(parser, override)
         parser.set_defaults(func=run, teacher_stage=command)
 
 

@@ -1,13 +1,16 @@
 """CLI commands `tinysr-train vae-compress` (train the tiny VAE) and `tinysr-train report-vae` (its Tab. 3 analogue).
 
 Owns the commands' arguments and printed output; the stage is `vae_compress.train_vae_compress`, the report
-`vae_report.build_report`. May import: argparse at module level; the config and stage modules inside `run`.
+`vae_report.build_report`. May import: argparse, tinysr_train.config (stdlib + PyYAML only) at module level; the config
+and stage modules inside `run`.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from tinysr_train.config import add_recipe_arguments
 
 EXAMPLE_CONFIG = "configs/recipe-smoke.yaml"
 DEFAULTS = {"repeats": 5, "threads": 2}  # report-vae's timing: median of 5 runs on 2 threads
@@ -25,8 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog=f"example: tinysr-train vae-compress --config {EXAMPLE_CONFIG} vae_decoder.steps=4",
     )
-    train.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)")
-    train.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides such as vae_encoder.steps=4")
+    add_recipe_arguments(train, "vae_encoder.steps=4")
     train.set_defaults(func=run_train)
 
     report = subparsers.add_parser(
@@ -39,8 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog=f"example: tinysr-train report-vae --config {EXAMPLE_CONFIG} --out reports/vae-compression.md",
     )
-    report.add_argument("--config", required=True, type=Path, help="recipe YAML (defaults <- this file <- overrides)")
-    report.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+    add_recipe_arguments(report, "vae_encoder.holdout=24")
     report.add_argument("--out", type=Path, help="write the markdown here instead of printing it")
     report.add_argument("--repeats", type=int, default=DEFAULTS["repeats"], help="timed runs per VAE (median; 0: none)")
     report.add_argument("--threads", type=int, default=DEFAULTS["threads"], help="CPU intra-op threads for timing")
