@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../electron/core/models/index.js';
+import { DEFAULT_MODEL_ID, packageRoot } from '../../electron/core/models/index.js';
 import { makeTempDir, readMetadata, removeTempDir, writeNotAnImage, writeTestImage } from '../helpers/images.js';
 
 const run = promisify(execFile);
@@ -74,8 +74,8 @@ describe('tinysr CLI', () => {
     const out = path.join(dir, 'out default');
     const { code, stdout } = await tinysrWith(installed, 'upscale', path.join('photos', 'sub', 'deep.png'), '-o', out, '--threads', '1');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/1 upscaled, 0 skipped, 0 failed .* with realesrgan-x4fast/);
-    expect(await readMetadata(path.join(out, 'deep_realesrgan-x4fast_x4.png'))).toMatchObject({ width: 64, height: 64 });
+    expect(stdout).toMatch(new RegExp(`1 upscaled, 0 skipped, 0 failed .* with ${DEFAULT_MODEL_ID}`));
+    expect(await readMetadata(path.join(out, `deep_${DEFAULT_MODEL_ID}_x4.png`))).toMatchObject({ width: 64, height: 64 });
   });
 
   it('exits 0 when all succeed, then skips or refuses existing outputs', async () => {
