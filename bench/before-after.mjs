@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { BicubicUpsampler } from '../dist/core/tiling/index.js';
-import { modelFolder, openModel, readRaster, ROOT, writeCrop } from './bench-support.mjs';
+import { centredRect, modelFolder, openModel, readRaster, ROOT, writeCrop } from './bench-support.mjs';
 import { upsampledRaster } from './image-metrics.mjs';
 
 const GUTTER = 4;
@@ -54,11 +54,7 @@ try {
 
 /** "x,y,w,h" in LR px, or the photo's centre 160 x 120 (clipped to the photo). */
 function parseRegion(text, { width, height }) {
-  if (!text) {
-    const w = Math.min(160, width);
-    const h = Math.min(120, height);
-    return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), width: w, height: h };
-  }
+  if (!text) return centredRect(width, height, 160, 120);
   const [x, y, w, h] = text.split(',').map(Number);
   if (![x, y, w, h].every(Number.isInteger) || w <= 0 || h <= 0 || x < 0 || y < 0 || x + w > width || y + h > height) {
     throw new Error(`--region ${text}: expected x,y,w,h in LR px inside the ${width} x ${height} photo`);

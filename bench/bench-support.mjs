@@ -69,13 +69,19 @@ export async function writeCrop(photo, file, rect) {
   await sharp(photo).rotate().extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height }).png().toFile(file);
 }
 
+/** The centred `width` x `height` rectangle of a `photoWidth` x `photoHeight` photo, clipped to the photo. */
+export function centredRect(photoWidth, photoHeight, width, height) {
+  const w = Math.min(width, photoWidth);
+  const h = Math.min(height, photoHeight);
+  return { x: Math.floor((photoWidth - w) / 2), y: Math.floor((photoHeight - h) / 2), width: w, height: h };
+}
+
 /** Writes the centred `width` x `height` crop of `photo` (clipped to the photo) as a PNG at `file`; returns its size. */
 export async function writeCentreCrop(photo, file, width, height) {
   const { width: photoWidth, height: photoHeight } = await readRaster(photo);
-  const w = Math.min(width, photoWidth);
-  const h = Math.min(height, photoHeight);
-  await writeCrop(photo, file, { x: Math.floor((photoWidth - w) / 2), y: Math.floor((photoHeight - h) / 2), width: w, height: h });
-  return { width: w, height: h };
+  const rect = centredRect(photoWidth, photoHeight, width, height);
+  await writeCrop(photo, file, rect);
+  return { width: rect.width, height: rect.height };
 }
 
 /** "Intel Xeon ... x2, load 1.0 0.9 0.8": the machine line every result file starts with. */

@@ -32,11 +32,11 @@ import torch.nn.functional as F
 from PIL import Image
 
 from tinysr_train.data.reference_teacher import file_sha256
+from tinysr_train.models.lr_input import SCALE, bicubic_up
 
 from .errors import EvalError
 from .tiler import upscale_tiled
 
-SCALE = 4
 Upscale = Callable[[torch.Tensor], torch.Tensor]  # 1 x 3 x h x w in [0, 1] -> 1 x 3 x 4h x 4w in [0, 1]
 MODEL_KINDS = ("reference", "onnx", "checkpoint")  # methods that are models (vs interpolation and precomputed files)
 
@@ -109,7 +109,7 @@ def _with_color_fix(run: Upscale, color_fix: str) -> Upscale:
         if color_fix == "adain":
             # The app matches the LR image's own statistics; a nearest x4 copy has exactly the LR mean and std.
             return adain_color_fix(sr, F.interpolate(lr, scale_factor=SCALE, mode="nearest"))
-        return wavelet_color_fix(sr, F.interpolate(lr, scale_factor=SCALE, mode="bicubic", align_corners=False))
+        return wavelet_color_fix(sr, bicubic_up(lr))
 
     return fixed
 
@@ -137,12 +137,18 @@ def _margin(receptive_field: int | None, overlap: int) -> int | None:
     return receptive_field if receptive_field is not None and 2 * receptive_field < overlap else None
 
 
+def onnx_model_folder(path_text: str) -> Path:
+    """The model folder of an `onnx:PATH` spec: PATH itself, or the folder of the model file PATH names."""
+    path = Path(path_text)
+    return path if path.is_dir() else path.parent
+
+
 def _onnx(path_text: str, label: str | None) -> Method:
     from tinysr_train.export.manifest import read_manifest
     from tinysr_train.export.onnx_runtime import open_session, run_session
 
     path = Path(path_text)
-    folder = path if path.is_dir() else path.parent
+    folder = onnx_model_folder(path_text)
     try:
         manifest = read_manifest(folder)
     except Exception as err:  # ExportError: missing or invalid manifest

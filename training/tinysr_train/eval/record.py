@@ -3,7 +3,7 @@ manifest.json `quality` list, so the app (and anyone holding the folder) sees th
 
 Owns the mapping from a set's measured means to manifest quality entries. The model files and their sha256 digests are
 untouched: `quality` is descriptive metadata outside what the app verifies.
-Imports the export package's manifest helpers and the evaluation's result types.
+Imports the export package's manifest helpers, the evaluation's result types and its `onnx:` spec parsing.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from tinysr_train.export.manifest import read_manifest, write_manifest
 
 from .errors import EvalError
 from .evaluate import MethodResult, SetResult
+from .producers import onnx_model_folder
 
 # metric key in MethodResult.means() -> how the manifest's `reference` field describes it
 _METRICS = {
@@ -26,11 +27,8 @@ _METRICS = {
 
 
 def onnx_folder(method_spec: str) -> Path | None:
-    """The model folder an `onnx:PATH` method spec runs (PATH is the folder or a file in it); None for other kinds."""
-    if not method_spec.startswith("onnx:"):
-        return None
-    path = Path(method_spec.removeprefix("onnx:"))
-    return path if path.is_dir() else path.parent
+    """The model folder an `onnx:PATH` method spec runs; None for other kinds."""
+    return onnx_model_folder(method_spec.removeprefix("onnx:")) if method_spec.startswith("onnx:") else None
 
 
 def quality_entries(result: SetResult, method: MethodResult, dataset_label: str) -> list[dict[str, Any]]:
@@ -61,8 +59,7 @@ def record_quality(results: list[SetResult]) -> list[Path]:
         for method in result.methods:
             folder = onnx_folder(method.method.spec)
             if folder is not None:
-                label = result.eval_set.name
-                by_folder.setdefault(folder, []).extend(quality_entries(result, method, label))
+                by_folder.setdefault(folder, []).extend(quality_entries(result, method, result.eval_set.name))
     if not by_folder:
         raise EvalError(
             "EVAL_RECORD", "--record-quality: no onnx:<model folder> method in eval.methods, so no manifest to record in"

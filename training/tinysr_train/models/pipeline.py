@@ -18,7 +18,6 @@ from .teacher import TSDSRTeacher
 from .tiny_vae import TinyVAE, build_tiny_vae
 
 
-
 class TinySRPipeline(nn.Module):
     """forward(lr: N x 3 x t x t in [0, 1], t = config.lr_tile) -> N x 3 x 4t x 4t in [0, 1]."""
 

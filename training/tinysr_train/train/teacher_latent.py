@@ -79,7 +79,7 @@ def train_teacher_latent(
 ) -> StageResult:
     """Runs (or resumes) `teacher_latent` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`.
     With `teacher.pretrained` set, the real teacher replaces this stage: nothing is trained."""
-    if pretrained_teacher(cfg):
+    if teacher_vae.pretrained_teacher(cfg):
         log(f"{STAGE}: nothing to do, teacher.pretrained is set (the real TSD-SR teacher is used)")
         return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
     section = cfg[SECTION]
@@ -115,15 +115,9 @@ def train_teacher_latent(
     return runner.run(step_fn)
 
 
-def pretrained_teacher(cfg: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """`teacher.pretrained` (the real SD3 + TSD-SR weights: transformer, vae, conditioning, lora), or None when the
-    recipe trains its own small teacher."""
-    return (cfg.get("teacher") or {}).get("pretrained")
-
-
 def teacher_provenance(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """What `load_trained_teacher` loads, for cache metadata: the pretrained paths, or the checkpoint and its hash."""
-    real = pretrained_teacher(cfg)
+    real = teacher_vae.pretrained_teacher(cfg)
     if real:
         return {"pretrained": dict(real)}
     checkpoint = stage_output(Path(cfg[SECTION]["run_dir"]), STAGE)
@@ -134,7 +128,7 @@ def load_trained_teacher(cfg: Mapping[str, Any]) -> TSDSRTeacher:
     """The latent teacher, frozen and in eval mode, on the CPU: the real TSD-SR teacher when `teacher.pretrained` is
     set (MissingWeightsError names every absent file), else the latest checkpoint of `teacher_latent.run_dir`
     (STAGE_NOT_RUN names `tinysr-train teacher-latent` if it has not been trained)."""
-    real = pretrained_teacher(cfg)
+    real = teacher_vae.pretrained_teacher(cfg)
     if real:
         model_cfg = get_config(cfg["model"]["registry"])
         teacher = TSDSRTeacher.from_pretrained(

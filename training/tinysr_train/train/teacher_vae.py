@@ -65,6 +65,12 @@ def load_cache(cfg: Mapping[str, Any]) -> PixelCache:
     return PairCache.load(Path(cfg["paths"]["cache"]))
 
 
+def pretrained_teacher(cfg: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """`teacher.pretrained` (the real SD3 + TSD-SR weights: transformer, vae, conditioning, lora), or None when the
+    recipe trains its own small teacher. Both teacher stages skip their training when it is set."""
+    return (cfg.get("teacher") or {}).get("pretrained")
+
+
 def scheduled_lr(base_lr: float, step: int, steps: int, warmup_steps: int) -> float:
     """Linear warmup over `warmup_steps`, then cosine decay to 0 at `steps`: a function of the step only (exact resume;
     raising `steps` on resume re-plans the remaining decay)."""
@@ -101,7 +107,7 @@ def train_teacher_vae(
 ) -> StageResult:
     """Runs (or resumes) `teacher_vae` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`.
     With `teacher.pretrained` set, the real teacher's VAE is used: nothing is trained."""
-    if (cfg.get("teacher") or {}).get("pretrained"):
+    if pretrained_teacher(cfg):
         log(f"{STAGE}: nothing to do, teacher.pretrained is set (the real TSD-SR teacher's VAE is used)")
         return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
     section = cfg[SECTION]
