@@ -69,6 +69,22 @@ describe('SettingsStore', () => {
     expect(store.loadProblem?.message).toContain('{nope}');
   });
 
+  it('merges concurrent updates of different fields, in order, and a refused one loses nothing else', async () => {
+    const store = await SettingsStore.open(dir);
+    // Issue 12: three parallel settings/set calls kept only one change.
+    const results = await Promise.allSettled([
+      store.update({ defaults: { format: 'webp' } }),
+      store.update({ theme: 'dark' }),
+      store.update({ defaults: { quality: 0 } }),
+      store.update({ recursive: false }),
+      store.update({ defaults: { format: 'jpeg' } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const expected = { theme: 'dark', recursive: false, defaults: { format: 'jpeg', quality: DEFAULT_SETTINGS.defaults.quality } };
+    expect(store.settings).toMatchObject(expected);
+    expect((await SettingsStore.open(dir)).settings).toMatchObject(expected);
+  });
+
   it('keeps the choices of a file written before newer fields existed', async () => {
     await fs.writeFile(file, JSON.stringify({ version: 1, defaults: { format: 'jpeg', quality: 80 } }));
     const store = await SettingsStore.open(dir);

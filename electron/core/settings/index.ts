@@ -30,6 +30,9 @@ const StoredSettingsSchema = z.preprocess((raw) => {
 }, SettingsSchema);
 
 export class SettingsStore {
+  /** The update in flight, if any: the next one waits for it. */
+  private updating: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly document: JsonDocument<typeof StoredSettingsSchema>,
     private current: Settings,
@@ -58,11 +61,20 @@ export class SettingsStore {
     return this.document.file;
   }
 
-  /** Applies a patch, validates the result (schema and name template), saves it and returns it. */
-  async update(patch: SettingsPatch): Promise<Settings> {
-    const next = checkSettings(applySettingsPatch(this.current, patch));
-    await this.document.save(next);
-    this.current = next;
+  /**
+   * Applies a patch, validates the result (schema and name template), saves it and returns it. Updates run one after
+   * another, each on the settings the previous one saved: concurrent patches of different fields all land, in the
+   * order they were made (reading `current` before an earlier save finished would drop that save's change).
+   */
+  update(patch: SettingsPatch): Promise<Settings> {
+    const next = this.updating.then(async () => {
+      const updated = checkSettings(applySettingsPatch(this.current, patch));
+      await this.document.save(updated);
+      this.current = updated;
+      return updated;
+    });
+    // A refused patch fails only its own caller; the next one starts from the last saved settings.
+    this.updating = next.catch(() => undefined);
     return next;
   }
 }
