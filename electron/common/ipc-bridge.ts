@@ -1,8 +1,9 @@
 // The bridge between the renderer and main, as both sides see it: the type of `window.tinysr` (derived from the API
 // contract in core/shared/api.ts, never written twice), the IPC channel names for calls and events, the reply
 // envelope, and the image URL format. Pure: main imports it to register handlers and serve images; the preload
-// bundles it; the renderer sees only its types (through window.d.ts).
+// bundles it; the renderer sees only its types (through electron/preload/window.d.ts).
 //
+// Common layer: pure TypeScript every environment may import.
 // May import: core/shared (types).
 import type { ApiArgs, ApiCallId, ApiEventId, ApiEventPayload, ApiResult, AppErrorData } from '../core/shared/api.js';
 

@@ -3,8 +3,8 @@
 // are allowed as in browser mode (core/server/static-files.ts), so the renderer behaves the same in both hosts and the
 // browser-mode end-to-end tests cover what the window shows; inline scripts are not.
 //
-// May import: ../preload/bridge (the image scheme's name).
-import { IMAGE_SCHEME } from '../preload/bridge.js';
+// May import: ../common/ipc-bridge (the image scheme's name).
+import { IMAGE_SCHEME } from '../common/ipc-bridge.js';
 
 const DIRECTIVES: readonly (readonly [string, readonly string[]])[] = [
   ['default-src', ["'none'"]],

@@ -4,12 +4,12 @@
 // `{ ok: false, error: AppErrorData }` (Electron would keep only an Error's message). Electron-free: it takes an
 // ipcMain-like object, so the tests drive it with a fake one.
 //
-// May import: zod, core/shared, ../preload/bridge.
+// May import: zod, core/shared, ../common/ipc-bridge.
 import { z } from 'zod';
 import { API_CALL_IDS, API_CALLS, type ApiCallId } from '../core/shared/api.js';
 import { describeIssues } from '../core/shared/describe-issues.js';
 import { AppError, toAppError } from '../core/shared/errors.js';
-import { callChannel, hostChannel, type HostCall, type IpcReply } from '../preload/bridge.js';
+import { callChannel, hostChannel, type HostCall, type IpcReply } from '../common/ipc-bridge.js';
 
 /** The part of Electron's ipcMain the registry uses; E is the invoke event type (IpcMainInvokeEvent in the app). */
 export interface IpcMainLike<E> {

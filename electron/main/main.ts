@@ -4,7 +4,7 @@
 // preload, then runs `electron dist-electron/main/main.js`).
 //
 // May import: electron, node:path, node:url, core/api, core/engine (worker path), core/models (locations),
-// ./* and ./engine/*, ../preload/bridge.
+// ./* and ./engine/*, ../common/ipc-bridge.
 import { app, dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { createApiService, type ApiService } from '../core/api/index.js';
 import { defaultWorkerPath } from '../core/engine/index.js';
 import { packageRoot, resolveModelLocations } from '../core/models/index.js';
 import { toAppError } from '../core/shared/errors.js';
-import { eventChannel } from '../preload/bridge.js';
+import { eventChannel } from '../common/ipc-bridge.js';
 import { isTrustedSender } from './app-origin.js';
 import { createDialogs } from './dialogs.js';
 import { EngineSupervisor } from './engine/engine-supervisor.js';

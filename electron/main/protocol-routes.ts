@@ -6,12 +6,12 @@
 // protocols.ts turns a route into an Electron Response.
 //
 // May import: core/server (static path resolution, content types), core/shared, ./app-origin, ./content-security-policy,
-// ../preload/bridge.
+// ../common/ipc-bridge.
 import { contentTypeFor, resolveStaticPath } from '../core/server/static-files.js';
 import { toAppError } from '../core/shared/errors.js';
 import { APP_HOST } from './app-origin.js';
 import { CONTENT_SECURITY_POLICY } from './content-security-policy.js';
-import { handleFromImageUrl } from '../preload/bridge.js';
+import { handleFromImageUrl } from '../common/ipc-bridge.js';
 
 export type Route = { status: 200; file: string; headers: Record<string, string> } | { status: 400 | 403 | 404 | 405; message: string };
 

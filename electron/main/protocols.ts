@@ -3,11 +3,11 @@
 // reads through Electron's asar-aware fs (renderer/dist sits inside app.asar when packaged); images stream from disk
 // through net.fetch.
 //
-// May import: electron, node:fs, node:url, ./app-origin, ./protocol-routes, ../preload/bridge.
+// May import: electron, node:fs, node:url, ./app-origin, ./protocol-routes, ../common/ipc-bridge.
 import { net, protocol } from 'electron';
 import fs from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { IMAGE_SCHEME } from '../preload/bridge.js';
+import { IMAGE_SCHEME } from '../common/ipc-bridge.js';
 import { APP_SCHEME } from './app-origin.js';
 import { appRoute, imageRoute, type ResolveImage, type Route } from './protocol-routes.js';
 

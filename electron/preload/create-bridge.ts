@@ -3,9 +3,9 @@
 // ipcRenderer itself) never handed to the renderer. Electron-free so it is unit-tested with a fake ipcRenderer;
 // preload.ts passes the real one.
 //
-// May import: core/shared (the contract's id guards), ./bridge.
+// May import: core/shared (the contract's id guards), ../common/ipc-bridge.
 import { isApiCallId, isApiEventId, type ApiArgs, type ApiCallId, type ApiEventPayload, type ApiResult } from '../core/shared/api.js';
-import { callChannel, eventChannel, hostChannel, imageUrl, type IpcReply, type TinySrBridge } from './bridge.js';
+import { callChannel, eventChannel, hostChannel, imageUrl, type IpcReply, type TinySrBridge } from '../common/ipc-bridge.js';
 
 /** The part of Electron's ipcRenderer the bridge uses. */
 export interface IpcRendererLike {

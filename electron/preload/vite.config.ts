@@ -12,7 +12,7 @@ export default defineConfig({
   build: {
     lib: { entry: fileURLToPath(new URL('./preload.ts', import.meta.url)), formats: ['cjs'], fileName: () => 'preload.cjs' },
     outDir: fileURLToPath(new URL('../../dist-electron/preload', import.meta.url)),
-    // tsc emits main's imports of ./bridge.js into the same folder: keep them.
+    // tsc emits main's compiled files into dist-electron as well: keep them.
     emptyOutDir: false,
     target: 'node20',
     minify: false,

@@ -3,45 +3,16 @@
 // (dst + 0.5) / scale - 0.5 (not clamped), the four taps clamped to the image (edge replicate). The wavelet colour fix
 // takes its low frequencies from this image, one band at a time, so it never exists at full size.
 //
-// May import: ../raster, ../../shared (pure TS).
+// The tap tables come from the one cubic convolution of the code base (common/bicubic), with PyTorch's kernel.
+//
+// May import: ../raster, ../../shared, ../../../common (pure TS).
+import { CUBIC_A_TORCH, cubicAxisTaps, type CubicTaps } from '../../../common/bicubic.js';
 import { assertInteger, assertRaster, invalidArgument, type Raster } from '../raster.js';
-
-const A = -0.75;
-
-/** Taps and weights of one output coordinate along an axis, for all output coordinates: 4 per coordinate. */
-interface AxisTaps {
-  index: Int32Array;
-  weight: Float64Array;
-}
-
-function axisTaps(inLength: number, scale: number): AxisTaps {
-  const outLength = inLength * scale;
-  const index = new Int32Array(outLength * 4);
-  const weight = new Float64Array(outLength * 4);
-  for (let o = 0; o < outLength; o++) {
-    const src = (o + 0.5) / scale - 0.5;
-    const base = Math.floor(src);
-    const t = src - base;
-    const w = cubicWeights(t);
-    for (let k = 0; k < 4; k++) {
-      index[o * 4 + k] = Math.min(inLength - 1, Math.max(0, base - 1 + k));
-      weight[o * 4 + k] = w[k] as number;
-    }
-  }
-  return { index, weight };
-}
-
-/** Cubic-convolution weights of the taps at distances 1 + t, t, 1 - t, 2 - t. */
-function cubicWeights(t: number): [number, number, number, number] {
-  const near = (x: number): number => ((A + 2) * x - (A + 3)) * x * x + 1;
-  const far = (x: number): number => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
-  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
-}
 
 export class BicubicUpsampler {
   readonly #lr: Raster;
-  readonly #columns: AxisTaps;
-  readonly #rows: AxisTaps;
+  readonly #columns: CubicTaps;
+  readonly #rows: CubicTaps;
   /** Scratch for the horizontal pass, grown to the largest band asked for and reused. */
   #horizontalRows = new Float64Array(0);
   readonly outWidth: number;
@@ -52,8 +23,8 @@ export class BicubicUpsampler {
     assertRaster(lr, 'lr');
     assertInteger(scale, 1, 'scale');
     this.#lr = lr;
-    this.#columns = axisTaps(lr.width, scale);
-    this.#rows = axisTaps(lr.height, scale);
+    this.#columns = cubicAxisTaps(lr.width, lr.width * scale, CUBIC_A_TORCH);
+    this.#rows = cubicAxisTaps(lr.height, lr.height * scale, CUBIC_A_TORCH);
     this.outWidth = lr.width * scale;
     this.outHeight = lr.height * scale;
   }
