@@ -59,6 +59,7 @@ class TerminalProgress implements BatchProgress {
   event(event: EngineEvent, batchEtaMs: number | null): void {
     if (event.type === 'notice') return this.notices.firstTime(event.message) ? this.line(`notice: ${event.message}`) : undefined;
     if (event.type === 'stage') return this.draw(`${this.prefix}  ${event.stage}...`);
+    if (event.type === 'hold') return; // the CLI never pauses a job
     const filled = event.tiles === 0 ? BAR_WIDTH : Math.round((event.tile / event.tiles) * BAR_WIDTH);
     const bar = `${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}`;
     this.draw(`${this.prefix}  [${bar}] ${event.tile}/${event.tiles} tiles  ETA ${eta(event.etaMs)}  batch ETA ${eta(batchEtaMs)}`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runTileLoop, type TileLoopOptions, type TilePass, type TileRunner } from '../../electron/core/engine/tile-loop.js';
 import type { NoticeEvent, ProviderName } from '../../electron/core/shared/engine-protocol.js';
 import { AppError } from '../../electron/core/shared/errors.js';
+import { PauseController } from '../../electron/core/shared/pause.js';
 
 const SCALE = 2;
 
@@ -68,6 +69,44 @@ function options(overrides: Partial<TileLoopOptions> & Pick<TileLoopOptions, 'ru
 }
 
 describe('runTileLoop', () => {
+  it('holds between batches while paused, keeping the finished tiles, and goes on from there on resume', async () => {
+    const calls: string[] = [];
+    const pause = new PauseController();
+    const holds: string[] = [];
+    const { options: opts, progress } = options({ runnerFor: fakeProviders({ cuda: Infinity }, calls), initial: { provider: 'cuda', batch: 1, tile: 128 } });
+    let resumed = false;
+    const loop = runTileLoop({
+      ...opts,
+      pause,
+      onTile: (done) => {
+        progress.push(done);
+        if (done === 1) pause.pause();
+      },
+      onHold: (paused, done, tiles) => {
+        holds.push(`${paused ? 'paused' : 'resumed'} after ${done}/${tiles}`);
+        if (paused) {
+          // Nothing more runs while paused: the loop waits before tile 2.
+          expect(calls).toHaveLength(1);
+          resumed = true;
+          queueMicrotask(() => pause.resume());
+        }
+      },
+    });
+    await loop;
+    expect(resumed).toBe(true);
+    expect(holds).toEqual(['paused after 1/4', 'resumed after 1/4']);
+    expect(progress).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a cancel ends a paused loop', async () => {
+    const pause = new PauseController();
+    pause.pause();
+    const controller = new AbortController();
+    const { options: opts } = options({ runnerFor: fakeProviders({ cuda: Infinity }, []) });
+    const loop = runTileLoop({ ...opts, pause, signal: controller.signal, onHold: () => controller.abort() });
+    await expect(loop).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
   it('runs every tile in batches and reports each tile', async () => {
     const calls: string[] = [];
     const { options: o, passes, progress, notices } = options({ runnerFor: fakeProviders({ cuda: Infinity }, calls), initial: { provider: 'cuda', batch: 3, tile: 64 } });

@@ -49,6 +49,8 @@ class FakeEngine implements QueueEngine {
       await new Promise<void>((resolve, reject) => {
         this.releaseWaiting = resolve;
         options.signal?.addEventListener('abort', () => reject(new AppError('CANCELLED', 'The upscale job was cancelled.')), { once: true });
+        // As the engine does between tiles: says when it holds for a pause and when it goes on.
+        options.pause?.onChange((paused) => options.onEvent?.({ type: 'hold', paused, tile: 1, tiles: 2 }));
         this.started?.();
       });
     }
@@ -192,25 +194,37 @@ describe('JobQueue', () => {
     expect(engine.requests).toHaveLength(1);
   });
 
-  it('pause stops the running item at once and puts it back to queued; resume runs it again', async () => {
+  it('pause holds the running item between tiles (progress and ETA kept) and starts nothing else; resume goes on from there', async () => {
     const queue = makeQueue();
     queue.add(images('slow-a.png', 'b.png'));
     const started = engine.waitingStarted();
     queue.start();
     await started;
     queue.pause();
-    const paused = await snapshotWhere((s) => s.status === 'paused' && s.items[0]?.state === 'queued');
-    expect(states(paused)).toEqual(['slow-a.png:queued', 'b.png:queued']);
-    expect(paused.items[0]?.attempts).toBe(0);
-    expect(engine.requests).toHaveLength(1);
+    const paused = await snapshotWhere((s) => s.status === 'paused' && s.items[0]?.progress?.paused === true);
+    expect(states(paused)).toEqual(['slow-a.png:running', 'b.png:queued']);
+    expect(paused.items[0]?.progress).toMatchObject({ tile: 1, tiles: 2, etaMs: 10, paused: true });
 
-    const again = engine.waitingStarted();
     queue.start();
-    await again;
+    const resumed = await snapshotWhere((s) => s.status === 'running' && s.items[0]?.progress?.paused === false);
+    expect(resumed.items[0]?.progress).toMatchObject({ tile: 1, tiles: 2 });
     engine.release();
     const end = await snapshotWhere(idle);
     expect(states(end)).toEqual(['slow-a.png:done', 'b.png:done']);
-    expect(engine.requests.map((r) => path.basename(r.input))).toEqual(['slow-a.png', 'slow-a.png', 'b.png']);
+    expect(engine.requests.map((r) => path.basename(r.input))).toEqual(['slow-a.png', 'b.png']);
+  });
+
+  it('a paused item can be cancelled', async () => {
+    const queue = makeQueue();
+    queue.add(images('slow-a.png'));
+    const started = engine.waitingStarted();
+    queue.start();
+    await started;
+    queue.pause();
+    await snapshotWhere((s) => s.items[0]?.progress?.paused === true);
+    queue.cancel(['item-1']);
+    const end = await snapshotWhere((s) => s.items[0]?.state === 'cancelled');
+    expect(end.items[0]?.error?.code).toBe('CANCELLED');
   });
 
   it('retries failed items; refuses to retry a done one', async () => {

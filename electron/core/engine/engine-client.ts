@@ -1,7 +1,9 @@
 // The caller's side of the engine protocol: starts an engine process (child_process.fork by default, any
 // EngineProcess through `spawn`), sends `init` and validated requests, routes the worker's validated events, results
 // and failures to the right job, turns cancel (an AbortSignal) into a message, and rebuilds AppErrors from the worker's
-// JSON. When the process ends mid-job the job fails with ENGINE_CRASHED (with the reason, exit code, signal and the
+// JSON. A cancelled job whose worker is stuck inside one long model run (onnxruntime's run blocks the worker's event
+// loop, so it cannot hear the cancel) is ended by stopping that worker after CANCEL_GRACE_MS: cancel takes effect
+// within a second whatever the tile costs; the next request starts a fresh worker. When the process ends mid-job the job fails with ENGINE_CRASHED (with the reason, exit code, signal and the
 // process's last output lines); the next request starts a fresh process, or call restart(). This is what the CLI, the
 // browser-mode server and (through electron/main's EngineSupervisor, over a utilityProcess) the app use.
 //
@@ -33,6 +35,7 @@ import {
   type UpscaleResult,
 } from '../shared/engine-protocol.js';
 import { AppError, isAppError } from '../shared/errors.js';
+import type { PauseController } from '../shared/pause.js';
 import { describeEngineExit, type EngineExit, type EngineProcess, type SpawnEngineProcess } from './engine-process.js';
 import { forkEngineSpawner } from './fork-engine-process.js';
 
@@ -52,8 +55,13 @@ export interface EngineClientOptions {
   onExit?: (exit: EngineExit, hadJobs: boolean) => void;
 }
 
+/** How long a cancelled job may take to stop by itself before its worker is stopped. */
+export const CANCEL_GRACE_MS = 300;
+
 export interface JobOptions {
   signal?: AbortSignal | undefined;
+  /** Pauses an upscale between tiles; relayed to the worker as `hold` messages. */
+  pause?: PauseController | undefined;
   onEvent?: ((event: EngineEvent) => void) | undefined;
 }
 
@@ -108,7 +116,8 @@ export class EngineClient {
     try {
       return await this.call('upscale', request, options);
     } catch (error) {
-      if (isAppError(error) && error.code === 'ENGINE_CRASHED') await removeLeftoverTemps(request.output);
+      // A cancel that had to stop the worker ends it as a crash does: it could not remove its own temp file.
+      if (isAppError(error) && (error.code === 'ENGINE_CRASHED' || error.code === 'CANCELLED')) await removeLeftoverTemps(request.output);
       throw error;
     }
   }
@@ -145,7 +154,7 @@ export class EngineClient {
   }
 
   private call<M extends keyof ResultOf>(method: M, params: unknown, options: JobOptions): Promise<ResultOf[M]> {
-    const { signal, onEvent } = options;
+    const { signal, pause, onEvent } = options;
     // Checked here so a bad argument fails only its own call (the worker treats malformed messages as a broken contract).
     const checked = REQUEST_SCHEMAS[method].safeParse(params);
     if (!checked.success) {
@@ -156,17 +165,25 @@ export class EngineClient {
     const id = String(this.nextId++);
     return new Promise<ResultOf[M]>((resolve, reject) => {
       const worker = this.ensureWorker();
-      const onAbort = (): void => this.send(worker, { type: 'cancel', id });
+      let stopTimer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = (): void => {
+        this.send(worker, { type: 'cancel', id });
+        stopTimer = setTimeout(() => void this.stopStuckJob(worker, id), CANCEL_GRACE_MS);
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
+      const stopRelay = pause?.onChange((paused) => this.send(worker, { type: 'hold', id, paused }));
       const settle =
         <A extends unknown[]>(fn: (...args: A) => void) =>
         (...args: A): void => {
           signal?.removeEventListener('abort', onAbort);
+          clearTimeout(stopTimer);
+          stopRelay?.();
           worker.pending.delete(id);
           fn(...args);
         };
       worker.pending.set(id, { resolve: settle(resolve) as (value: never) => void, reject: settle(reject), onEvent });
       this.send(worker, { type: 'request', id, call: { method, params: checked.data } as RequestCall });
+      if (pause?.paused) this.send(worker, { type: 'hold', id, paused: true });
     });
   }
 
@@ -244,6 +261,19 @@ export class EngineClient {
   private protocolFailure(worker: Worker, error: AppError): void {
     for (const job of [...worker.pending.values()]) job.reject(error);
     worker.process.kill();
+  }
+
+  /** A cancelled job that has not ended after the grace: its worker is busy in the model, so stop the worker. */
+  private async stopStuckJob(worker: Worker, id: string): Promise<void> {
+    const job = worker.pending.get(id);
+    if (!job || worker.ended) return;
+    // Taken out of the worker's jobs first, so the exit fails only the others (as stopped) and this one as cancelled.
+    worker.pending.delete(id);
+    if (this.worker === worker) this.worker = undefined;
+    worker.stopping = true;
+    worker.process.kill();
+    await worker.exited;
+    job.reject(new AppError('CANCELLED', 'The job was cancelled; its engine process was stopped mid-tile and nothing was written.'));
   }
 
   private async stopWorker(): Promise<void> {

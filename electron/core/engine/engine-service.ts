@@ -1,10 +1,11 @@
 // The worker side of the engine process: reads client messages from a WorkerPort, validates them, runs one Engine,
 // streams its events back and answers every request with a result or an AppError as JSON. Cancel arrives as a
-// message and aborts that job's AbortSignal. Knows nothing about how the process was started (see worker-port.ts).
+// message and aborts that job's AbortSignal; `hold` pauses or resumes it between tiles. Knows nothing about how the process was started (see worker-port.ts).
 //
 // May import: core/shared, ./engine, ./worker-port.
 import { ClientMessageSchema, type EngineConfig, type EngineEvent, type WorkerMessage } from '../shared/engine-protocol.js';
 import { AppError, toAppError } from '../shared/errors.js';
+import { PauseController } from '../shared/pause.js';
 import type { Engine } from './engine.js';
 import type { WorkerPort } from './worker-port.js';
 
@@ -13,7 +14,7 @@ export type EngineHandlers = Pick<Engine, 'upscale' | 'probe' | 'inspect' | 'pre
 
 export function serveEngine(port: WorkerPort, createEngine: (config: EngineConfig) => EngineHandlers): void {
   let engine: EngineHandlers | undefined;
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, { controller: AbortController; pause: PauseController }>();
   const post = (message: WorkerMessage): void => port.post(message);
 
   async function run(id: string, call: () => Promise<WorkerMessage>): Promise<void> {
@@ -40,8 +41,14 @@ export function serveEngine(port: WorkerPort, createEngine: (config: EngineConfi
         post({ type: 'ready', pid: process.pid });
         return;
       case 'cancel':
-        running.get(message.id)?.abort();
+        running.get(message.id)?.controller.abort();
         return;
+      case 'hold': {
+        const pause = running.get(message.id)?.pause;
+        if (message.paused) pause?.pause();
+        else pause?.resume();
+        return;
+      }
       case 'request': {
         const { id, call } = message;
         if (!engine) {
@@ -50,9 +57,10 @@ export function serveEngine(port: WorkerPort, createEngine: (config: EngineConfi
         }
         const current = engine;
         const controller = new AbortController();
-        running.set(id, controller);
+        const pause = new PauseController();
+        running.set(id, { controller, pause });
         const onEvent = (event: EngineEvent): void => post({ type: 'event', id, event });
-        const job = { signal: controller.signal, onEvent };
+        const job = { signal: controller.signal, pause, onEvent };
         switch (call.method) {
           case 'upscale':
             void run(id, async () => ({ type: 'result', id, result: { method: 'upscale', value: await current.upscale(call.params, job) } }));

@@ -55,6 +55,7 @@ import {
 import { describeIssues } from '../shared/describe-issues.js';
 import { AppError } from '../shared/errors.js';
 import type { Manifest } from '../shared/manifest.js';
+import type { PauseController } from '../shared/pause.js';
 import {
   applyColorFix,
   BandStitcher,
@@ -78,6 +79,8 @@ const _formatsMatch: SameUnion<OutputFormat, ImageOutputFormat> = true;
 
 export interface JobContext {
   signal?: AbortSignal | undefined;
+  /** Pauses the job between tiles (upscale only). */
+  pause?: PauseController | undefined;
   onEvent?: ((event: EngineEvent) => void) | undefined;
 }
 
@@ -259,6 +262,8 @@ export class Engine {
       tileRule: manifest.tile,
       overlap,
       signal,
+      pause: context.pause,
+      onHold: (paused, done, tiles) => emit({ type: 'hold', paused, tile: done, tiles }),
       runnerFor: (provider) => this.runnerFor(model, provider, request.precision, timing),
       releaseProvider: (provider) => this.sessions.evictProvider(provider),
       beginPass: (side) => {

@@ -1,13 +1,14 @@
 // Runs every tile of an image through a model, batch by batch, and recovers from what goes wrong on the way:
 // a provider that cannot create a session falls back to the next one (notice `provider-fallback`), and an allocation
 // failure follows the out-of-memory policy (smaller batch, smaller tile, next provider; see oom-policy.ts), each step
-// reported as a notice. Cancel is checked between batches. Knows no onnxruntime, files or pixels: the model behind a
+// reported as a notice. Cancel and pause are checked between batches (a paused loop waits there, tiles kept). Knows no onnxruntime, files or pixels: the model behind a
 // TileRunner and the image behind a TilePass, so a unit test can drive it with fakes.
 //
 // May import: core/shared, ./oom-policy.
 import type { NoticeEvent, ProviderName } from '../shared/engine-protocol.js';
 import { AppError } from '../shared/errors.js';
 import type { TileRule } from '../shared/manifest.js';
+import type { PauseController } from '../shared/pause.js';
 import { isOutOfMemory, nextPlanAfterOutOfMemory, type ExecutionPlan } from './oom-policy.js';
 
 /** A model session for one provider. */
@@ -41,6 +42,10 @@ export interface TileLoopOptions {
   /** Starts a fresh pass (new tile plan, empty output) with LR tile side `tile`. */
   beginPass(tile: number): TilePass;
   signal?: AbortSignal | undefined;
+  /** While paused, the loop waits before its next batch (a cancel still ends it). */
+  pause?: PauseController | undefined;
+  /** The loop stopped for a pause (true) or went on (false), after `done` of `tiles` tiles. */
+  onHold?(paused: boolean, done: number, tiles: number): void;
   onNotice(notice: NoticeEvent): void;
   /** After each tile: tiles done, tiles in the pass, ms this tile took, LR px the tile covered. */
   onTile(done: number, tiles: number, ms: number, tileArea: number): void;
@@ -87,6 +92,11 @@ export async function runTileLoop(options: TileLoopOptions): Promise<TileLoopRes
   let next = 0;
   while (next < pass.tiles) {
     throwIfCancelled(signal);
+    if (options.pause?.paused) {
+      options.onHold?.(true, next, pass.tiles);
+      await options.pause.whilePaused(signal);
+      options.onHold?.(false, next, pass.tiles);
+    }
     const count = Math.min(plan.batch, pass.tiles - next);
     const started = performance.now();
     let output: Float32Array;

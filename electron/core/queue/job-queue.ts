@@ -4,8 +4,9 @@
 // AbortSignal (the engine writes nothing for an aborted job). Every change of state is persisted (QueueFile) and
 // announced as events; progress per tile is announced but not persisted.
 //
-// Pause cancels the running item and puts it back to queued, so a pause takes effect at once even on a long image; a
-// resume runs it again from the start. An engine crash fails the running item with the crash's reason; the engine
+// Pause holds the running item at its next tile boundary (the engine waits there with its finished tiles, and the
+// item's progress says `paused` once it has stopped), and no further item starts; resume lets it go on where it
+// stopped. A paused item can still be cancelled or removed. An engine crash fails the running item with the crash's reason; the engine
 // client starts a fresh worker on the next request, and the queue goes on.
 //
 // May import: node:crypto, node:path, core/shared, core/engine (types, ThroughputEta via ./throughput), ./job-plan,
@@ -16,6 +17,7 @@ import type { JobOptions, UpscaleRequest, UpscaleResult } from '../engine/index.
 import type { ApiEventMessage, ItemProgress, QueueItem, QueueSnapshot, QueueSummary } from '../shared/api.js';
 import { AppError, toAppError } from '../shared/errors.js';
 import type { EngineEvent } from '../shared/engine-protocol.js';
+import { PauseController } from '../shared/pause.js';
 import { resolveItemSettings, type ItemOverrides, type ItemSettingKey, type ItemSettings } from '../shared/settings.js';
 import { outputFolder, planJob, type ModelLookup } from './job-plan.js';
 import type { FoundImage } from './inputs.js';
@@ -41,11 +43,12 @@ export interface JobQueueOptions {
 }
 
 /** Why the running job is being aborted: decides the state the item ends in. */
-type AbortIntent = 'pause' | 'cancel' | 'remove' | 'close';
+type AbortIntent = 'cancel' | 'remove' | 'close';
 
 interface ActiveJob {
   id: string;
   controller: AbortController;
+  pause: PauseController;
   intent: AbortIntent | undefined;
   done: Promise<void>;
 }
@@ -162,7 +165,12 @@ export class JobQueue {
 
   start(): void {
     if (this.status === 'running') return;
-    // A paused item may still be stopping (state running): it goes back to queued and runs again.
+    if (this.status === 'paused' && this.active) {
+      this.status = 'running';
+      this.active.pause.resume();
+      this.commit();
+      return;
+    }
     if (!this.records.some((r) => r.state === 'queued' || r.state === 'running')) {
       this.status = 'idle';
       this.commit();
@@ -177,7 +185,7 @@ export class JobQueue {
   pause(): void {
     if (this.status !== 'running') return;
     this.status = 'paused';
-    this.abortActive('pause');
+    this.active?.pause.pause();
     this.commit();
   }
 
@@ -263,7 +271,7 @@ export class JobQueue {
       return;
     }
     const controller = new AbortController();
-    const job: ActiveJob = { id: next.id, controller, intent: undefined, done: Promise.resolve() };
+    const job: ActiveJob = { id: next.id, controller, pause: new PauseController(), intent: undefined, done: Promise.resolve() };
     this.active = job;
     next.state = 'running';
     this.progress.set(next.id, { stage: 'waiting', tile: 0, tiles: 0, fraction: 0, etaMs: null });
@@ -296,7 +304,7 @@ export class JobQueue {
         }
         this.onEngineEvent(record.id, event);
       };
-      const result = await this.options.engine.upscale(plan.request, { signal: job.controller.signal, onEvent });
+      const result = await this.options.engine.upscale(plan.request, { signal: job.controller.signal, pause: job.pause, onEvent });
       this.meter.recordItem(plan.model, result.provider, result.wallMs, tileMs);
       this.end(record, 'done', {
         result: {
@@ -315,7 +323,6 @@ export class JobQueue {
     } catch (thrown) {
       const error = toAppError(thrown, 'INTERNAL', record.input);
       switch (job.intent) {
-        case 'pause':
         case 'close':
           record.state = 'queued';
           return;
@@ -339,6 +346,11 @@ export class JobQueue {
     if (!current) return;
     if (event.type === 'notice') {
       this.options.emit({ event: 'engine/notice', payload: { id, code: event.code, message: event.message, ...(event.details ? { details: event.details } : {}) } });
+      return;
+    }
+    if (event.type === 'hold') {
+      this.progress.set(id, { ...current, paused: event.paused });
+      this.changed();
       return;
     }
     const next: ItemProgress =

@@ -51,7 +51,8 @@ export type ItemState = z.infer<typeof ItemStateSchema>;
  * The queue as a whole:
  * `idle`: nothing is being processed (never started, or everything finished; `queue/start` runs what is queued);
  * `running`: items are processed one after another, new items are picked up as they are added;
- * `paused`: the running item was stopped and put back to `queued` (no partial file is left); `queue/resume` goes on.
+ * `paused`: no new item starts, and the running item holds at its next tile boundary (its progress says `paused`
+ * once it has stopped there); `queue/resume` lets it go on from that tile.
  */
 export const QueueStatusSchema = z.enum(['idle', 'running', 'paused']);
 export type QueueStatus = z.infer<typeof QueueStatusSchema>;
@@ -64,8 +65,10 @@ export const ItemProgressSchema = z
     tiles: z.number().int().min(0),
     /** Fraction of this item done, 0..1. */
     fraction: z.number().min(0).max(1),
-    /** Estimated ms left for this item from measured tile throughput; null until measured. */
+    /** Estimated ms left for this item from measured tile throughput; null until measured. Kept while paused. */
     etaMs: z.number().min(0).nullable(),
+    /** True while the item waits between tiles because the queue is paused. */
+    paused: z.boolean().optional(),
   })
   .strict();
 export type ItemProgress = z.infer<typeof ItemProgressSchema>;
@@ -226,11 +229,11 @@ export const API_CALLS = {
   /** Starts processing the queued items (also from `paused`); a no-op while running. Clears the last summary. */
   'queue/start': call(none, QueueSnapshotSchema),
   /**
-   * Pauses: the running item is cancelled through the engine (nothing is written) and goes back to `queued`, so a
-   * pause takes effect at once even on a long image. `queue/resume` runs it again from the start.
+   * Pauses: no further item starts, and the running one stops after the tile it is on (see QueueStatus `paused`);
+   * `queue/resume` continues it from there. Cancel still works on a paused item.
    */
   'queue/pause': call(none, QueueSnapshotSchema),
-  /** Leaves `paused` and goes on with the queued items (same as `queue/start`). */
+  /** Leaves `paused`: the held item goes on from its tile, then the queued items (same as `queue/start`). */
   'queue/resume': call(none, QueueSnapshotSchema),
   /**
    * Cancels items: queued ones become `cancelled`; the running one is aborted in the engine (no partial file) and

@@ -204,7 +204,13 @@ export const NoticeEventSchema = z
   .strict();
 export type NoticeEvent = z.infer<typeof NoticeEventSchema>;
 
-export const EngineEventSchema = z.discriminatedUnion('type', [ProgressEventSchema, StageEventSchema, NoticeEventSchema]);
+/** The job stopped between tiles because it was paused (`paused` true), or went on after a resume (false). */
+export const HoldEventSchema = z
+  .object({ type: z.literal('hold'), paused: z.boolean(), tile: z.number().int().min(0), tiles: z.number().int().min(0) })
+  .strict();
+export type HoldEvent = z.infer<typeof HoldEventSchema>;
+
+export const EngineEventSchema = z.discriminatedUnion('type', [ProgressEventSchema, StageEventSchema, NoticeEventSchema, HoldEventSchema]);
 export type EngineEvent = z.infer<typeof EngineEventSchema>;
 
 // ---- wire messages ------------------------------------------------------------------------------------------------
@@ -246,6 +252,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('cancel'), id: RequestId }).strict(),
+  /** Pause (true) or resume (false) the job at its next tile boundary; see core/shared/pause.ts. */
+  z.object({ type: z.literal('hold'), id: RequestId, paused: z.boolean() }).strict(),
 ]);
 export type ClientMessage = z.input<typeof ClientMessageSchema>;
 export type ParsedClientMessage = z.output<typeof ClientMessageSchema>;
