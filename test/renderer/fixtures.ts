@@ -30,6 +30,7 @@ export function overallOf(items: QueueItem[], fields: Partial<OverallProgress> =
     cancelled: count('cancelled'),
     fraction: 0,
     etaMs: null,
+    run: { finished: 0, total: count('queued') + count('running') },
     ...fields,
   };
 }

@@ -13,6 +13,15 @@ describe('item status', () => {
     expect(itemDetail(item)).toBe('Upscaling · tile 3/12 · 1:05 left');
   });
 
+  it('names what a cancelled or paused item is about to do, and keeps the ETA of a paused one', () => {
+    const progress = { stage: 'upscaling' as const, tile: 3, tiles: 12, fraction: 0.25, etaMs: 65_000, paused: true };
+    const item = makeItem('a', { state: 'running', progress });
+    expect(stateLabel(item, 'cancelling')).toBe('Cancelling…');
+    expect(stateLabel(item, 'pausing')).toBe('Pausing after this tile');
+    expect(stateLabel(item, 'paused')).toBe('Paused');
+    expect(itemDetail(item)).toBe('Upscaling · tile 3/12 · 1:05 left once resumed');
+  });
+
   it('tells a skipped output apart from a written one', () => {
     const result = {
       outcome: 'skipped-existing' as const,

@@ -152,16 +152,54 @@ describe('QueueStore', () => {
     expect(queue.selected).toBeUndefined();
   });
 
-  it('counts what the buttons need: failed, finished, resumable', () => {
+  it('counts what the buttons need: failed, clearable (failures stay), resumable', () => {
     queue.apply(
       makeSnapshot([makeItem('a', { state: 'failed', error: { code: 'INPUT_CORRUPT', message: 'bad' } }), makeItem('b', { state: 'cancelled' }), makeItem('c')], {
         status: 'paused',
       }),
     );
     expect(queue.failedCount).toBe(1);
-    expect(queue.finishedCount).toBe(2);
+    expect(queue.clearableCount).toBe(1);
     expect(queue.canResume).toBe(true);
     expect(queue.canStart).toBe(false);
+  });
+
+  it('says "cancelling" from the click on, until the service reports the item ended', async () => {
+    let reply!: (snapshot: ReturnType<typeof makeSnapshot>) => void;
+    backend.handle('queue/cancel', () => new Promise((resolve) => (reply = resolve)));
+    queue.apply(makeSnapshot([makeItem('a', { state: 'running' }), makeItem('b')], { revision: 1, status: 'running' }));
+    const cancelling = queue.cancel('a');
+    expect(queue.activity(queue.items[0]!)).toBe('cancelling');
+    reply(makeSnapshot([makeItem('a', { state: 'running' }), makeItem('b')], { revision: 2, status: 'running' }));
+    await cancelling;
+    expect(queue.activity(queue.items[0]!)).toBe('cancelling'); // still inside its tile
+    queue.apply(makeSnapshot([makeItem('a', { state: 'cancelled' }), makeItem('b', { state: 'running' })], { revision: 3, status: 'running' }));
+    expect(queue.cancelling).toEqual([]);
+    expect(queue.activity(queue.items[1]!)).toBeUndefined();
+  });
+
+  it('says "pausing" until the engine has stopped between tiles, then "paused"', () => {
+    const progress = { stage: 'upscaling' as const, tile: 2, tiles: 6, fraction: 1 / 3, etaMs: 4000 };
+    queue.apply(makeSnapshot([makeItem('a', { state: 'running', progress })], { revision: 1, status: 'paused' }));
+    expect(queue.activity(queue.items[0]!)).toBe('pausing');
+    queue.apply(makeSnapshot([makeItem('a', { state: 'running', progress: { ...progress, paused: true } })], { revision: 2, status: 'paused' }));
+    expect(queue.activity(queue.items[0]!)).toBe('paused');
+  });
+
+  it('keeps a dismissed run summary dismissed when later snapshots carry it, and shows the next run\'s', async () => {
+    const summary = { done: 1, skipped: 0, cancelled: 0, failed: [], outputDirs: ['/out'], finishedAt: '2026-01-01T00:00:00.000Z' };
+    queue.apply(makeSnapshot([makeItem('a', { state: 'done' })], { revision: 1, summary }));
+    queue.dismissSummary();
+    queue.apply(makeSnapshot([makeItem('a', { state: 'done' }), makeItem('b')], { revision: 2, summary }));
+    expect(queue.summary).toBeUndefined();
+    backend.handle('queue/list', () => makeSnapshot([makeItem('a', { state: 'done' })], { revision: 2, summary }));
+    queue.connect();
+    backend.emit('queue/finished', summary);
+    expect(queue.summary).toBeUndefined();
+    const next = { ...summary, finishedAt: '2026-01-01T00:01:00.000Z' };
+    backend.emit('queue/finished', next);
+    expect(queue.summary).toEqual(next);
+    await flush();
   });
 
   it('reloads the queue after the event stream reconnects (events sent meanwhile are lost)', async () => {

@@ -306,13 +306,17 @@ describe('JobQueue', () => {
     expect(end.items[0]?.error?.code).toBe('MODEL_NOT_FOUND');
   });
 
-  it('remove and clear never touch running items or files', async () => {
+  it('remove and clear never touch running items or files; clearing finished items keeps the failures', async () => {
     const queue = makeQueue();
+    queue.add(images('bad-x.png'));
+    queue.start();
+    await snapshotWhere(idle);
     queue.add(images('a.png', 'b.png', 'c.png'));
-    queue.cancel(['item-2']);
+    queue.cancel(['item-3']);
     queue.clear('finished');
-    expect(states(queue.snapshot())).toEqual(['a.png:queued', 'c.png:queued']);
+    expect(states(queue.snapshot())).toEqual(['bad-x.png:failed', 'a.png:queued', 'c.png:queued']);
     queue.remove(['item-1']);
+    queue.remove(['item-2']);
     expect(states(queue.snapshot())).toEqual(['c.png:queued']);
     expect(() => queue.remove(['item-9'])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     queue.clear('all');

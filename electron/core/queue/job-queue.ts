@@ -231,7 +231,7 @@ export class JobQueue {
   }
 
   clear(which: 'finished' | 'all'): void {
-    const keep = (r: QueueRecord): boolean => r.state === 'running' || (which === 'finished' && r.state === 'queued');
+    const keep = (r: QueueRecord): boolean => r.state === 'running' || (which === 'finished' && (r.state === 'queued' || r.state === 'failed'));
     this.remove(this.records.filter((r) => !keep(r)).map((r) => r.id));
   }
 

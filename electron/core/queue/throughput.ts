@@ -81,6 +81,7 @@ export class ThroughputMeter {
         etaMs = rate === undefined ? null : etaMs + size * (1 - finished) * rate + (item.state === 'queued' ? (overhead ?? 0) : 0);
       }
     }
+    const inRun = items.filter((i) => i.inRun || i.state === 'queued' || i.state === 'running');
     return {
       total: items.length,
       queued: count('queued'),
@@ -90,6 +91,7 @@ export class ThroughputMeter {
       cancelled: count('cancelled'),
       fraction: total === 0 ? (count('queued') > 0 ? 0 : 1) : Math.min(1, done / total),
       etaMs: etaMs === null ? null : Math.round(etaMs),
+      run: { finished: inRun.filter((i) => i.state !== 'queued' && i.state !== 'running').length, total: inRun.length },
     };
   }
 }

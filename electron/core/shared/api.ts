@@ -128,6 +128,11 @@ export const OverallProgressSchema = z
     fraction: z.number().min(0).max(1),
     /** Estimated ms until the queue is empty, from tile throughput measured in this session; null until measured. */
     etaMs: z.number().min(0).nullable(),
+    /**
+     * The current run only (what a "3/5" counter shows): items that ended in it and items still queued or running.
+     * The counts above cover the whole list, earlier runs included.
+     */
+    run: z.object({ finished: z.number().int().min(0), total: z.number().int().min(0) }).strict(),
   })
   .strict();
 export type OverallProgress = z.infer<typeof OverallProgressSchema>;
@@ -244,7 +249,10 @@ export const API_CALLS = {
   'queue/retry': call(z.object({ ids: ItemIdsSchema.optional() }).strict(), QueueSnapshotSchema),
   /** Removes items from the list (a running one is cancelled first). Never touches files on disk. */
   'queue/remove': call(z.object({ ids: ItemIdsSchema }).strict(), QueueSnapshotSchema),
-  /** Removes the finished items (done, failed, cancelled), or every item not running with `all`. */
+  /**
+   * `finished`: removes the done and cancelled items; failed ones stay until retried or removed one by one, since
+   * they still need the user. `all`: every item not running.
+   */
   'queue/clear': call(z.object({ which: z.enum(['finished', 'all']) }).strict(), QueueSnapshotSchema),
   /**
    * Changes per-item settings of items that are not running: `set` overrides fields, `reset` drops overrides so the

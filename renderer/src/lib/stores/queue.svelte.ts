@@ -22,7 +22,10 @@ export interface AddRejection {
   error: AppErrorData;
 }
 
-const EMPTY_OVERALL: OverallProgress = { total: 0, queued: 0, running: 0, done: 0, failed: 0, cancelled: 0, fraction: 0, etaMs: null };
+const EMPTY_OVERALL: OverallProgress = { total: 0, queued: 0, running: 0, done: 0, failed: 0, cancelled: 0, fraction: 0, etaMs: null, run: { finished: 0, total: 0 } };
+
+/** What a running item is about to do, shown at once when the user asks (the service confirms it by events). */
+export type ItemActivity = 'cancelling' | 'pausing' | 'paused';
 
 export class QueueStore {
   status = $state<QueueStatus>('idle');
@@ -36,18 +39,23 @@ export class QueueStore {
   /** True until the first snapshot arrived. */
   loading = $state(true);
   selectedId = $state<string | undefined>(undefined);
+  /** Items the user cancelled that have not ended yet: they read "Cancelling..." from the click on. */
+  cancelling = $state<string[]>([]);
 
   readonly selected = $derived(this.items.find((item) => item.id === this.selectedId));
   readonly running = $derived(this.items.find((item) => item.state === 'running'));
   readonly queuedCount = $derived(this.items.filter((item) => item.state === 'queued').length);
   readonly failedCount = $derived(this.items.filter((item) => item.state === 'failed').length);
-  readonly finishedCount = $derived(this.items.filter((item) => item.state === 'done' || item.state === 'failed' || item.state === 'cancelled').length);
+  /** What "Clear finished" removes: done and cancelled items (failures stay until dealt with). */
+  readonly clearableCount = $derived(this.items.filter((item) => item.state === 'done' || item.state === 'cancelled').length);
   readonly canStart = $derived(this.status === 'idle' && this.queuedCount > 0);
   readonly canPause = $derived(this.status === 'running');
   readonly canResume = $derived(this.status === 'paused');
   readonly canCancelAll = $derived(this.items.some((item) => item.state === 'queued' || item.state === 'running'));
 
   readonly #backend: RendererBackend;
+  /** The summary the user dismissed (by its finishedAt): later snapshots carry it again and must not bring it back. */
+  #dismissedSummary: string | undefined;
   /** Revision of the snapshot shown (not reactive state: nothing renders it). */
   #revision: number | undefined;
 
@@ -65,7 +73,7 @@ export class QueueStore {
         this.overall = overall;
       }),
       this.#backend.on('queue/finished', (summary) => {
-        this.summary = summary;
+        this.summary = this.#unlessDismissed(summary);
       }),
       this.#backend.onReconnect?.(() => void this.refresh()) ?? (() => {}),
     ];
@@ -89,10 +97,20 @@ export class QueueStore {
     this.status = snapshot.status;
     this.items = snapshot.items;
     this.overall = snapshot.overall;
-    this.summary = snapshot.summary;
+    this.summary = this.#unlessDismissed(snapshot.summary);
     this.loading = false;
+    const busy = new Set(snapshot.items.filter((item) => item.state === 'queued' || item.state === 'running').map((item) => item.id));
+    if (this.cancelling.some((id) => !busy.has(id))) this.cancelling = this.cancelling.filter((id) => busy.has(id));
     if (this.selectedId !== undefined && !snapshot.items.some((item) => item.id === this.selectedId)) this.selectedId = undefined;
     if (this.selectedId === undefined) this.selectedId = snapshot.items[0]?.id;
+  }
+
+  /** What the item is about to do or doing instead of running on: cancelling, pausing after its tile, or paused. */
+  activity(item: QueueItem): ItemActivity | undefined {
+    if (item.state !== 'running' && item.state !== 'queued') return undefined;
+    if (this.cancelling.includes(item.id)) return 'cancelling';
+    if (item.state !== 'running' || this.status !== 'paused') return undefined;
+    return item.progress?.paused === true ? 'paused' : 'pausing';
   }
 
   select(id: string | undefined): void {
@@ -126,11 +144,15 @@ export class QueueStore {
   start = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/start', {}));
   pause = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/pause', {}));
   resume = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/resume', {}));
-  cancelAll = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/cancel', {}));
+  cancelAll = (): Promise<void> => {
+    this.#markCancelling(this.items.filter((item) => item.state === 'queued' || item.state === 'running').map((item) => item.id));
+    return this.#snapshotAction(() => this.#backend.invoke('queue/cancel', {}));
+  };
   retryFailed = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/retry', {}));
   clearFinished = (): Promise<void> => this.#snapshotAction(() => this.#backend.invoke('queue/clear', { which: 'finished' }));
 
   cancel(id: string): Promise<void> {
+    this.#markCancelling([id]);
     return this.#snapshotAction(() => this.#backend.invoke('queue/cancel', { ids: [id] }));
   }
 
@@ -148,7 +170,16 @@ export class QueueStore {
   }
 
   dismissSummary(): void {
+    this.#dismissedSummary = this.summary?.finishedAt;
     this.summary = undefined;
+  }
+
+  #unlessDismissed(summary: QueueSummary | undefined): QueueSummary | undefined {
+    return summary !== undefined && summary.finishedAt === this.#dismissedSummary ? undefined : summary;
+  }
+
+  #markCancelling(ids: string[]): void {
+    this.cancelling = [...new Set([...this.cancelling, ...ids])];
   }
 
   dismissRejected(): void {
@@ -171,6 +202,7 @@ export class QueueStore {
       this.actionError = undefined;
     } catch (error) {
       this.actionError = errorData(error);
+      this.cancelling = [];
     }
   }
 }
