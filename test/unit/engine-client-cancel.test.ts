@@ -12,7 +12,7 @@ import { PauseController } from '../../electron/core/shared/pause.js';
 class ScriptedProcess implements EngineProcess {
   readonly pid = 4242;
   readonly received: ClientMessage[] = [];
-  killed = false;
+  killed: 'no' | 'now' | 'gently' = 'no';
   private listener: ((message: unknown) => void) | undefined;
   private exitListener: ((exit: EngineExit) => void) | undefined;
 
@@ -33,8 +33,8 @@ class ScriptedProcess implements EngineProcess {
   onExit(listener: (exit: EngineExit) => void): void {
     this.exitListener = listener;
   }
-  kill(): void {
-    this.killed = true;
+  kill(options?: { now?: boolean }): void {
+    this.killed = options?.now === true ? 'now' : 'gently';
     this.exitListener?.({ reason: 'killed', code: null, signal: 'SIGTERM', output: [] });
   }
 }
@@ -62,7 +62,7 @@ describe('EngineClient cancel and pause', () => {
     controller.abort();
     await expect(job).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(processes[0]?.received.map((m) => m.type)).toEqual(['init', 'request', 'cancel']);
-    expect(processes[0]?.killed).toBe(true);
+    expect(processes[0]?.killed).toBe('now');
     await client.start();
     expect(processes).toHaveLength(2);
     await client.close();
@@ -75,7 +75,7 @@ describe('EngineClient cancel and pause', () => {
     await client.start();
     controller.abort();
     await expect(job).rejects.toMatchObject({ code: 'CANCELLED', message: 'cancelled between tiles' });
-    expect(processes[0]?.killed).toBe(false);
+    expect(processes[0]?.killed).toBe('no');
     await client.close();
   });
 

@@ -271,7 +271,7 @@ export class EngineClient {
     worker.pending.delete(id);
     if (this.worker === worker) this.worker = undefined;
     worker.stopping = true;
-    worker.process.kill();
+    worker.process.kill({ now: true });
     await worker.exited;
     job.reject(new AppError('CANCELLED', 'The job was cancelled; its engine process was stopped mid-tile and nothing was written.'));
   }

@@ -37,8 +37,11 @@ export interface EngineProcess {
   onMessage(listener: (message: unknown) => void): void;
   /** Called once, when the process has ended for whatever reason (including failing to start). */
   onExit(listener: (exit: EngineExit) => void): void;
-  /** Ends the process; it reports its end through onExit. */
-  kill(): void;
+  /**
+   * Ends the process; it reports its end through onExit. `now`: at once (SIGKILL where there are signals), for a
+   * process stuck inside a model run that must stop without delay (a SIGTERM there took over a second to land).
+   */
+  kill(options?: { now?: boolean }): void;
 }
 
 /** Starts one engine process; throws an AppError when it cannot even be started (e.g. the worker file is missing). */

@@ -55,9 +55,9 @@ export function forkEngineSpawner(workerPath: string, execArgv: readonly string[
       },
       onMessage: (listener) => void child.on('message', listener),
       onExit: (listener) => void exitListeners.push(listener),
-      kill: () => {
+      kill: (options) => {
         if (ended) return;
-        child.kill();
+        child.kill(options?.now === true ? 'SIGKILL' : 'SIGTERM');
         forceKill ??= setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       },
     };

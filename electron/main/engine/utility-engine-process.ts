@@ -45,6 +45,10 @@ function forkEngine(workerPath: string, serviceName: string): EngineProcess {
     postMessage: (message) => child.postMessage(message),
     onMessage: (listener) => void child.on('message', listener),
     onExit: (listener) => void exitListeners.push(listener),
-    kill: () => void child.kill(),
+    // utilityProcess.kill() only sends SIGTERM, which a process busy in onnxruntime takes over a second to act on.
+    kill: (options) => {
+      if (options?.now === true && child.pid !== undefined && process.platform !== 'win32') process.kill(child.pid, 'SIGKILL');
+      else child.kill();
+    },
   };
 }

@@ -69,6 +69,41 @@ export class QueuePanel {
     await this.item(name).locator(byTestId('item-cancel')).click();
   }
 
+  async pause(): Promise<void> {
+    await this.page.locator(byTestId('queue-pause')).click();
+  }
+
+  async resume(): Promise<void> {
+    await this.page.locator(byTestId('queue-resume')).click();
+  }
+
+  /** What the row says it is doing instead of running on (`cancelling`, `pausing`, `paused`), or null. */
+  async activityOf(name: string): Promise<string | null> {
+    return this.item(name).getAttribute('data-activity');
+  }
+
+  async waitForActivity(name: string, activity: 'cancelling' | 'pausing' | 'paused'): Promise<void> {
+    await this.page.locator(`${byTestId('queue-item')}[data-name="${name}"][data-activity="${activity}"]`).waitFor({ timeout: RUN_WAIT_MS });
+  }
+
+  /** The state badge's words and the line under the name (stage, tiles, ETA). */
+  async statusOf(name: string): Promise<{ badge: string; detail: string }> {
+    const item = this.item(name);
+    return { badge: await item.locator(byTestId('item-state')).innerText(), detail: await item.locator(byTestId('item-detail')).innerText() };
+  }
+
+  /** Tiles done of the running item, from its progress bar (0..100). */
+  async progressOf(name: string): Promise<number> {
+    const value = await this.item(name).locator(`${byTestId('item-progress')} [role="progressbar"]`).getAttribute('aria-valuenow');
+    return Number(value ?? 0);
+  }
+
+  /** The overall line: status word and the "finished/total · ETA" text. */
+  async overall(): Promise<{ status: string | null; text: string }> {
+    const overall = this.page.locator(byTestId('overall-progress'));
+    return { status: await overall.getAttribute('data-status'), text: await overall.innerText() };
+  }
+
   /** The failure shown on an item: its stable code and the message a person reads. */
   async errorOf(name: string): Promise<{ code: string | null; text: string }> {
     const error = this.item(name).locator(byTestId('item-error'));
