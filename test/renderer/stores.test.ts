@@ -160,7 +160,7 @@ describe('NoticesStore', () => {
 describe('CompareStore', () => {
   function store(): CompareStore {
     const compare = new CompareStore();
-    compare.setImage({ width: 4000, height: 2000 });
+    compare.setImage({ width: 4000, height: 2000 }); // zoom relative to the displayed image (no scale given)
     compare.setFrame({ width: 800, height: 600 });
     return compare;
   }
@@ -203,6 +203,19 @@ describe('CompareStore', () => {
     expect(compare.view.offset.x).toBe(before - 80);
     expect(compare.split).toBe(0.5);
     expect(compare.visible.width).toBe(800);
+  });
+
+  it('reads zoom relative to the original photo: Fit of a x4 result is 80 %, not 20 %; 1 shows the original\'s size, 2 result pixels 1:1', () => {
+    const compare = new CompareStore();
+    compare.setImage({ width: 4000, height: 2000 }, 4);
+    compare.setFrame({ width: 800, height: 600 });
+    expect(compare.zoomPercent).toBe(80);
+    compare.handleKey('1', false);
+    expect(compare.view.scale).toBe(0.25);
+    expect(compare.zoomPercent).toBe(100);
+    compare.handleKey('2', false);
+    expect(compare.view.scale).toBe(1);
+    expect(compare.zoomPercent).toBe(400);
   });
 
   it('goes back to fit for an image of another size', () => {

@@ -24,8 +24,12 @@ interface ImageElement {
   naturalHeight: number;
 }
 
-/** A collapsible side panel (<details>): opened before use, since the user would open it too. */
+/**
+ * A collapsible side panel (<details>): opened before use, since the user would open it too. In a narrow window the
+ * settings live in a drawer, opened from the header first.
+ */
 async function openPanel(panel: Locator): Promise<void> {
+  if (!(await panel.isVisible())) await panel.page().locator(byTestId('toggle-settings')).click();
   if (!(await panel.evaluate((el) => (el as unknown as DetailsElement).open))) await panel.locator('summary').click();
 }
 
@@ -156,6 +160,32 @@ export class CompareView {
     return this.page.locator(byTestId('compare-view'));
   }
 
+  async fit(): Promise<void> {
+    await this.page.locator(byTestId('zoom-fit')).click();
+  }
+
+  /** "100 %": the original photo's own size. */
+  async actualSize(): Promise<void> {
+    await this.page.locator(byTestId('zoom-100')).click();
+  }
+
+  /** The zoom shown in the toolbar, in percent of the original photo. */
+  async zoomPercent(): Promise<number> {
+    return Number.parseInt(await this.page.locator(byTestId('zoom-level')).innerText(), 10);
+  }
+
+  /** Turns the difference view on and returns its legend once computed. */
+  async differenceLegend(): Promise<string> {
+    await this.page.locator(byTestId('mode-difference')).click();
+    const stats = this.page.locator(byTestId('difference-stats'));
+    await stats.waitFor({ timeout: RUN_WAIT_MS });
+    return stats.innerText();
+  }
+
+  async showSlider(): Promise<void> {
+    await this.page.locator(byTestId('mode-slider')).click();
+  }
+
   /** Waits until the original and the result have both loaded, and returns their decoded sizes. */
   async loadedImages(): Promise<{ before: Size; after: Size }> {
     return { before: await this.loadedSize('compare-before'), after: await this.loadedSize('compare-after') };
@@ -180,14 +210,30 @@ export class CompareView {
   }
 }
 
+export class Layout {
+  constructor(private readonly page: Page) {}
+
+  /** Whether the settings column (models, output, hardware) is on screen. */
+  async settingsVisible(): Promise<boolean> {
+    return this.page.locator(byTestId('settings-column')).isVisible();
+  }
+
+  /** The header's "Settings" button of a narrow window. */
+  async toggleSettings(): Promise<void> {
+    await this.page.locator(byTestId('toggle-settings')).click();
+  }
+}
+
 /** The whole window. */
 export class StudioPage {
   readonly add: AddImages;
   readonly queue: QueuePanel;
   readonly settings: SettingsPanel;
   readonly compare: CompareView;
+  readonly layout: Layout;
 
   constructor(readonly page: Page) {
+    this.layout = new Layout(page);
     this.add = new AddImages(page);
     this.queue = new QueuePanel(page);
     this.settings = new SettingsPanel(page);
@@ -198,6 +244,6 @@ export class StudioPage {
   async open(url: string): Promise<void> {
     await this.page.goto(url);
     await this.page.locator(byTestId('drop-zone')).waitFor();
-    await this.page.locator(byTestId('model-option')).first().waitFor();
+    await this.page.locator(byTestId('model-option')).first().waitFor({ state: 'attached' });
   }
 }

@@ -23,7 +23,8 @@ export const COMPARE_SHORTCUTS: ReadonlyArray<[keys: string, action: string]> = 
   ['↑ ↓', 'move the slider 1 %'],
   ['+ −', 'zoom in / out'],
   ['0', 'fit'],
-  ['1', '100 %'],
+  ['1', 'original size (100 %)'],
+  ['2', 'result pixels 1:1'],
   ['Shift + arrows', 'pan'],
   ['D', 'difference view on / off'],
 ];
@@ -39,23 +40,29 @@ export class CompareStore {
   frame = $state<Size>({ width: 0, height: 0 });
   /** The displayed image's size: the result's, or the input's times the model scale before there is a result. */
   image = $state<Size>({ width: 0, height: 0 });
+  /** Displayed px per original px (the upscale factor), so zoom reads relative to the original photo. */
+  imageScale = $state(1);
   view = $state<Viewport>({ scale: 1, offset: { x: 0, y: 0 } });
   /** Whether the view follows the frame's size (fit) or keeps the user's zoom. */
   fitted = $state(true);
   /** The difference heatmap's amplification. */
   gain = $state(4);
 
-  readonly zoomPercent = $derived(Math.round(this.view.scale * 100));
+  /** Zoom relative to the original photo (100 % = the original's own size on screen), as people compare at; relative
+   * to the x4 result, Fit read "11 %". */
+  readonly zoomPercent = $derived(Math.round(this.view.scale * this.imageScale * 100));
   readonly visible = $derived(visibleRegion(this.view, this.image, this.frame));
 
   setFrame(frame: Size): void {
     if (frame.width === this.frame.width && frame.height === this.frame.height) return;
     this.frame = frame;
-    this.view = this.fitted ? fitViewport(this.image, frame) : zoomTo(this.view, this.view.scale, this.image, frame);
+    this.view = this.fitted ? fitViewport(this.image, frame) : zoomTo(this.view, this.view.scale, this.image, frame, undefined, 1 / this.imageScale);
   }
 
-  /** A new image (another item, or its result arrived): back to fit unless it has the same size. */
-  setImage(image: Size): void {
+  /** A new image (another item, or its result arrived), `scale` displayed px per original px: back to fit unless it
+   * has the same size. */
+  setImage(image: Size, scale = 1): void {
+    this.imageScale = scale;
     if (image.width === this.image.width && image.height === this.image.height) return;
     this.image = image;
     this.fit();
@@ -68,10 +75,16 @@ export class CompareStore {
 
   zoom(scale: number, anchor?: Point): void {
     this.fitted = false;
-    this.view = zoomTo(this.view, scale, this.image, this.frame, anchor);
+    this.view = zoomTo(this.view, scale, this.image, this.frame, anchor, 1 / this.imageScale);
   }
 
+  /** The original's own size: 100 %. */
   actualSize(): void {
+    this.zoom(1 / this.imageScale);
+  }
+
+  /** One result pixel per screen pixel, to inspect what the model drew. */
+  pixelSize(): void {
     this.zoom(1);
   }
 
@@ -133,6 +146,9 @@ export class CompareStore {
         return true;
       case '1':
         this.actualSize();
+        return true;
+      case '2':
+        this.pixelSize();
         return true;
       case 'd':
       case 'D':

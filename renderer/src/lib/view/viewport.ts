@@ -30,13 +30,16 @@ export function fitScale(image: Size, frame: Size): number {
   return Math.min(MAX_ZOOM, frame.width / image.width, frame.height / image.height);
 }
 
-/** The smallest zoom allowed: fit, or 100 % for images smaller than the frame (so they can be seen 1:1). */
-export function minScale(image: Size, frame: Size): number {
-  return Math.min(fitScale(image, frame), 1);
+/**
+ * The smallest zoom allowed: fit, or `floor` for images smaller than the frame, so they can still be seen at that
+ * size (1: image px 1:1; an upscaled result passes 1/scale, so the original's own size is reachable).
+ */
+export function minScale(image: Size, frame: Size, floor = 1): number {
+  return Math.min(fitScale(image, frame), floor);
 }
 
-export function clampScale(scale: number, image: Size, frame: Size): number {
-  return Math.min(MAX_ZOOM, Math.max(minScale(image, frame), scale));
+export function clampScale(scale: number, image: Size, frame: Size, floor = 1): number {
+  return Math.min(MAX_ZOOM, Math.max(minScale(image, frame, floor), scale));
 }
 
 /** Keeps the image covering the frame on each axis where it is larger, and centred where it is smaller. */
@@ -55,8 +58,8 @@ export function fitViewport(image: Size, frame: Size): Viewport {
 }
 
 /** Zooms to `scale`, keeping the image point under `anchor` (frame px; the frame's centre by default) where it is. */
-export function zoomTo(view: Viewport, scale: number, image: Size, frame: Size, anchor?: Point): Viewport {
-  const next = clampScale(scale, image, frame);
+export function zoomTo(view: Viewport, scale: number, image: Size, frame: Size, anchor?: Point, floor = 1): Viewport {
+  const next = clampScale(scale, image, frame, floor);
   const at = anchor ?? { x: frame.width / 2, y: frame.height / 2 };
   const imageX = (at.x - view.offset.x) / view.scale;
   const imageY = (at.y - view.offset.y) / view.scale;
