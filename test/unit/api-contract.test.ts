@@ -3,6 +3,7 @@
 // image handles to files only for added inputs, written outputs and previews. The engine is a fake here (the real one
 // is in test/integration/api-service.test.ts); models are the committed fixtures.
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createApiService, type ApiEngine, type ApiService } from '../../electron/core/api/index.js';
@@ -116,6 +117,15 @@ describe('ApiService validation', () => {
     await expect(service.invoke('settings/set', { defaults: { quality: 101 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('defaults.quality') });
     await expect(service.invoke('queue/update-item', { ids: ['x'], reset: ['path'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(service.invoke('queue/update-item', { ids: ['no-such-id'], set: { format: 'png' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('no-such-id') });
+  });
+
+  it('takes ~ in a typed output folder as the home folder, and says how to write a folder it refuses', async () => {
+    const saved = await service.invoke('settings/set', { defaults: { outputDir: '~/Upscaled' } });
+    expect(saved.defaults.outputDir).toBe(path.join(os.homedir(), 'Upscaled'));
+    await expect(service.invoke('settings/set', { defaults: { outputDir: 'Upscaled' } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/full path such as .*~\/Upscaled/),
+    });
   });
 
   it('adds images from files and folders by extension and content, rejecting the rest with reasons', async () => {

@@ -11,7 +11,7 @@
 //   await service.close();                                   // the queue is saved; a running item resumes next time
 //
 // May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio (pure ./types only:
-// this process never loads sharp), core/queue, core/settings, ./preview.
+// this process never loads sharp), core/queue, core/settings, ./preview, ./home-path.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -35,6 +35,7 @@ import { describeIssues } from '../shared/describe-issues.js';
 import { AppError, toAppError, type AppErrorData } from '../shared/errors.js';
 import { resolveItemSettings } from '../shared/settings.js';
 import { PreviewRenderer, type PreviewEngine } from './preview.js';
+import { expandHome } from './home-path.js';
 
 /**
  * The engine methods the service uses: EngineClient, EngineSupervisor, or anything with the same methods (a fake in
@@ -200,7 +201,8 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
       queue.clear(which);
       return queue.snapshot();
     },
-    'queue/update-item': async ({ ids, set, reset }) => {
+    'queue/update-item': async ({ ids, set: typed, reset }) => {
+      const set = typed?.outputDir ? { ...typed, outputDir: expandHome(typed.outputDir) } : typed;
       if (set) checkSettings({ ...settings.settings, defaults: resolveItemSettings(settings.settings.defaults, set) });
       queue.updateItems(ids, set, reset);
       return queue.snapshot();
@@ -211,7 +213,9 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
     },
     'engine/probe': async (args) => engine.probe(args),
     'settings/get': async () => settings.settings,
-    'settings/set': async (patch) => {
+    'settings/set': async (typed) => {
+      const outputDir = typed.defaults?.outputDir;
+      const patch = outputDir ? { ...typed, defaults: { ...typed.defaults, outputDir: expandHome(outputDir) } } : typed;
       const next = await settings.update(patch);
       queue.settingsChanged();
       return next;

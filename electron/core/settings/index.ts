@@ -87,7 +87,7 @@ export function checkSettings(candidate: unknown): Settings {
   }
   validateNameTemplate(parsed.data.defaults.nameTemplate);
   if (parsed.data.defaults.outputDir !== null && !path.isAbsolute(parsed.data.defaults.outputDir)) {
-    throw new AppError('INVALID_ARGUMENT', `The output folder must be an absolute path, got "${parsed.data.defaults.outputDir}"; pick it with the folder dialog.`, {
+    throw new AppError('INVALID_ARGUMENT', `The output folder must be a full path such as /home/you/Upscaled, C:\\Upscaled or ~/Upscaled; "${parsed.data.defaults.outputDir}" is relative.`, {
       details: { argument: 'defaults.outputDir' },
     });
   }
