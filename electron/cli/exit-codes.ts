@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 2,
   /** The command could not run at all: model not found or broken, engine did not start. */
   fatal: 3,
-  /** Interrupted with Ctrl-C: the running file was cancelled (nothing partial written), the rest not started. */
+  /** Interrupted (Ctrl-C, SIGTERM or SIGHUP): the running file was cancelled (nothing partial written), the rest not started. */
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -4,7 +4,7 @@
 import { DEFAULT_MODEL_ID } from '../core/models/index.js';
 import { EXIT } from './exit-codes.js';
 
-const EXIT_CODES = `Exit codes: ${EXIT.ok} all succeeded, ${EXIT.someFailed} some files (or model folders) failed, ${EXIT.usage} usage error, ${EXIT.fatal} could not run (model or engine), ${EXIT.interrupted} interrupted (Ctrl-C).`;
+const EXIT_CODES = `Exit codes: ${EXIT.ok} all succeeded, ${EXIT.someFailed} some files (or model folders) failed, ${EXIT.usage} usage error, ${EXIT.fatal} could not run (model or engine), ${EXIT.interrupted} interrupted (Ctrl-C, SIGTERM, SIGHUP).`;
 
 const UPSCALE = `tinysr upscale <files|folders...> -o <dir> [options]
 

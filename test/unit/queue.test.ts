@@ -13,9 +13,12 @@ import { AppError } from '../../electron/core/shared/errors.js';
 import { DEFAULT_SETTINGS, type ItemSettings } from '../../electron/core/shared/settings.js';
 import { makeTempDir, removeTempDir } from '../helpers/images.js';
 
-type Behaviour = 'ok' | 'fail' | 'crash' | 'wait';
+type Behaviour = 'ok' | 'fail' | 'crash' | 'wait' | 'die';
 
-/** Jobs run as told by the input's file name: `bad-*` fails, `crash-*` crashes, `slow-*` waits for release or abort. */
+/**
+ * Jobs run as told by the input's file name: `bad-*` fails, `crash-*` crashes, `slow-*` waits for release or abort,
+ * `die-*` writes its output and then waits for an abort (a process that died after the rename).
+ */
 class FakeEngine implements QueueEngine {
   readonly requests: UpscaleRequest[] = [];
   private releaseWaiting: (() => void) | undefined;
@@ -26,6 +29,7 @@ class FakeEngine implements QueueEngine {
     if (name.startsWith('bad-')) return 'fail';
     if (name.startsWith('crash-')) return 'crash';
     if (name.startsWith('slow-')) return 'wait';
+    if (name.startsWith('die-')) return 'die';
     return 'ok';
   }
 
@@ -43,6 +47,13 @@ class FakeEngine implements QueueEngine {
     const behaviour = this.behaviour(request.input);
     if (behaviour === 'fail') throw new AppError('INPUT_CORRUPT', `Input "${request.input}" cannot be decoded.`, { path: request.input });
     if (behaviour === 'crash') throw new AppError('ENGINE_CRASHED', 'The engine process was killed by SIGKILL while working.');
+    if (behaviour === 'die') {
+      // The output is renamed into place, then the process dies before the result reaches the queue.
+      await fs.mkdir(path.dirname(request.output), { recursive: true });
+      await fs.writeFile(request.output, 'upscaled');
+      this.started?.();
+      await new Promise<void>((_resolve, reject) => options.signal?.addEventListener('abort', () => reject(new AppError('CANCELLED', 'Cancelled.')), { once: true }));
+    }
     options.onEvent?.({ type: 'stage', stage: 'upscaling' });
     options.onEvent?.({ type: 'progress', tile: 1, tiles: 2, ms: 10, elapsedMs: 10, etaMs: 10 });
     if (behaviour === 'wait') {
@@ -346,6 +357,30 @@ describe('queue persistence', () => {
     engine.release();
     const end = await snapshotWhere(idle);
     expect(states(end)).toEqual(['slow-a.png:done', 'b.png:done']);
+  });
+
+  it('an output written just before the app died is this item\'s result after a restart, not written again as "name (2)"', async () => {
+    // Issue 12: killed between the rename and the queue save, the item ran again and the default "rename" policy
+    // wrote a byte-identical `a_fake-x4_x4 (2).png`. `die-*` jobs write their output and then never report back.
+    const first = makeQueue();
+    first.add(images('die-a.png'));
+    const wrote = engine.waitingStarted();
+    first.start();
+    await wrote;
+    const data = path.join(dir, 'data');
+    const crashed = path.join(dir, 'crashed');
+    await fs.mkdir(crashed);
+    // The queue file as the dead app left it: the item running, its target recorded before the engine started.
+    await fs.copyFile(path.join(data, 'queue.json'), path.join(crashed, 'queue.json'));
+
+    engine = new FakeEngine();
+    const second = makeQueue(new QueueFile(crashed));
+    await second.restore({ resume: true });
+    const end = await snapshotWhere(idle);
+    expect(states(end)).toEqual(['die-a.png:done']);
+    expect(end.items[0]?.result).toMatchObject({ outcome: 'written', output: path.join(dir, 'in', 'upscaled', 'die-a_fake-x4_x4.png') });
+    expect(engine.requests).toHaveLength(0);
+    expect(await fs.readdir(path.join(dir, 'in', 'upscaled'))).toEqual(['die-a_fake-x4_x4.png']);
   });
 
   it('an item saved as running (the app died) comes back queued; without resume the queue waits for start', async () => {

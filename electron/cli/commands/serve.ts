@@ -64,16 +64,17 @@ function defaultDataDir(locations: ModelLocations): string {
   return path.dirname(locations.digestCacheFile);
 }
 
-/** Resolves when Ctrl-C (or a service manager's SIGTERM) asks the server to stop. */
+/** The signals that stop the server cleanly: Ctrl-C, a service manager's SIGTERM, a closed terminal's SIGHUP. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Resolves when one of STOP_SIGNALS asks the server to stop. */
 function stopRequested(): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+      for (const signal of STOP_SIGNALS) process.off(signal, done);
       resolve();
     };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+    for (const signal of STOP_SIGNALS) process.once(signal, done);
   });
 }
 

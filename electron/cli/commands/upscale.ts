@@ -32,6 +32,9 @@ async function chooseModel(id: string): Promise<InstalledModel> {
   }
 }
 
+/** The signals that interrupt a batch (exit code 130, as for Ctrl-C). */
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Header reads in flight at once: a folder of thousands of files must not exhaust file handles. */
 const HEADER_READS_IN_FLIGHT = 8;
 
@@ -94,7 +97,9 @@ export async function runUpscale(command: UpscaleCommand, io: CliIo): Promise<Ex
   const client = new EngineClient({ config: { threads: command.threads } });
   const cancel = new AbortController();
   const onInterrupt = (): void => cancel.abort();
-  process.once('SIGINT', onInterrupt);
+  // A service manager's SIGTERM and a closed terminal's SIGHUP stop the batch as Ctrl-C does: the running file is
+  // cancelled in the engine (its temp file removed), the rest are not started. Unhandled, they killed the CLI outright.
+  for (const signal of INTERRUPTS) process.on(signal, onInterrupt);
   const pixels = await pixelCounts(files);
   const batchEta = new ThroughputEta(0.5);
   const outputsTaken = new Map<string, string>();
@@ -166,7 +171,7 @@ export async function runUpscale(command: UpscaleCommand, io: CliIo): Promise<Ex
       }
     }
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    for (const signal of INTERRUPTS) process.removeListener(signal, onInterrupt);
     progress.close();
     await client.close();
   }

@@ -1,14 +1,14 @@
 // The engine: upscales image files with ONNX models, in whatever process hosts it (the engine worker in practice; see
 // engine-client.ts for the API callers use). One Engine owns the models listing and the session cache.
 //
-// One image: find the model -> check the output can be written -> decode (imageio) -> plan tiles (tiling) -> batches
+// One image: find the model -> sweep the output folder of orphaned temps, check the output can be written -> decode (imageio) -> plan tiles (tiling) -> batches
 // of tiles through session.run with provider fallback and out-of-memory recovery (tile-loop) -> stitch band by band
 // into the output buffer (tiling) -> colour fix per manifest (tiling) -> alpha (imageio) -> atomic encode (imageio).
 // Memory: the output buffer (3 samples per output pixel) plus the stitcher's band of float rows, one batch of tiles
-// and the decoded LR input; no full-size float copy ever exists.
+// and the decoded LR input; no full-size float copy ever exists. A failed job removes the output folders it created.
 //
 // May import: onnxruntime-node (via ./session-cache, ./providers), core/tiling, core/imageio, core/models, core/shared,
-// ./image-requests.
+// ./image-requests, ./fault-points.
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -17,7 +17,10 @@ import {
   decodeImage,
   DEFAULT_PIXEL_LIMITS,
   encodeImage,
+  sweepOrphanedIccFolders,
+  sweepOrphanedTemps,
   upscaleAlpha,
+  type CreatedFolders,
   type OutputFormat as ImageOutputFormat,
   type PixelBuffer,
 } from '../imageio/index.js';
@@ -67,6 +70,7 @@ import {
   type TileSpec,
 } from '../tiling/index.js';
 import { ThroughputEta } from './eta.js';
+import { faultPoint } from './fault-points.js';
 import { inspectImages, renderRegionPreview } from './image-requests.js';
 import { probeProviders, providerOrder } from './providers.js';
 import { SessionCache } from './session-cache.js';
@@ -157,6 +161,9 @@ export class Engine {
   private readonly digests: FileDigestCache;
   private listing: Promise<ModelListing> | undefined;
   private readonly software = readSoftwareName();
+  /** Output folders swept of orphaned temp files by this engine, and the one sweep of orphaned profile folders. */
+  private readonly swept = new Set<string>();
+  private iccSweep: Promise<unknown> | undefined;
   /** Providers whose session creation failed, with the error: not retried for every image. */
   private readonly unavailable = new Map<ProviderName, AppError>();
 
@@ -212,7 +219,30 @@ export class Engine {
     return renderRegionPreview(PreviewRequestSchema.parse(request), { signal: context.signal, upscale: (upscale) => this.upscale(upscale, context) });
   }
 
-  async upscale(rawRequest: UpscaleRequest, context: JobContext = {}): Promise<UpscaleResult> {
+  async upscale(request: UpscaleRequest, context: JobContext = {}): Promise<UpscaleResult> {
+    const job: { created?: CreatedFolders } = {};
+    try {
+      return await this.render(request, context, job);
+    } catch (error) {
+      // A failed job leaves no empty output folders behind: the ones it created, never one that existed before.
+      await job.created?.removeIfEmpty();
+      throw error;
+    }
+  }
+
+  /**
+   * Before the first write into `folder`: the temp files there (and the colour profiles in the system temp folder)
+   * that an engine killed outright left behind are removed. Once per folder per engine.
+   */
+  private async sweepBeforeWriting(folder: string): Promise<void> {
+    this.iccSweep ??= sweepOrphanedIccFolders().catch(() => []);
+    await this.iccSweep;
+    if (this.swept.has(folder)) return;
+    this.swept.add(folder);
+    await sweepOrphanedTemps(folder);
+  }
+
+  private async render(rawRequest: UpscaleRequest, context: JobContext, job: { created?: CreatedFolders }): Promise<UpscaleResult> {
     const started = performance.now();
     const { signal } = context;
     const emit = (event: EngineEvent): void => context.onEvent?.(event);
@@ -228,8 +258,10 @@ export class Engine {
     const scale = manifest.scale;
     const { tile, overlap } = resolveTiling(manifest, request);
     const batch = manifest.io.dynamicBatch ? (request.batch ?? DEFAULT_BATCH) : 1;
-    await assertOutputWritable(request.output, { overwrite: request.overwrite });
+    await this.sweepBeforeWriting(path.dirname(path.resolve(request.output)));
+    job.created = await assertOutputWritable(request.output, { overwrite: request.overwrite });
 
+    await faultPoint('decode', request.output, signal);
     throwIfCancelled(signal);
     emit({ type: 'stage', stage: 'decoding' });
     const image = await decodeImage(request.input, {
@@ -256,6 +288,7 @@ export class Engine {
     const providers = providerOrder(request.provider);
     const loopStarted = performance.now();
     let pass: ImagePass | undefined;
+    await faultPoint('inference', request.output, signal);
     const result = await runTileLoop({
       initial: { provider: providers[0] ?? 'cpu', batch, tile },
       fallbacks: providers.slice(1),
@@ -296,8 +329,10 @@ export class Engine {
         overwrite: request.overwrite,
         source: image.source,
         signal,
+        beforeCommit: () => faultPoint('encode', request.output, signal),
       },
     );
+    await faultPoint('renamed', request.output, signal);
     return {
       input: request.input,
       output: request.output,

@@ -15,18 +15,25 @@ interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
 }
 
-/** The port of the process this code runs in: utilityProcess when Electron provides one, else the fork IPC channel. */
-export function parentWorkerPort(): WorkerPort {
+/**
+ * The port of the process this code runs in: utilityProcess when Electron provides one, else the fork IPC channel.
+ * `end` runs when this process must stop: its parent asked (SIGTERM: what child.kill() and utilityProcess.kill() send)
+ * or went away (the fork channel closed: the parent crashed or was killed, so nobody can receive results any more).
+ * It must clean up synchronously and exit; the default just exits.
+ */
+export function parentWorkerPort(end: () => void = () => process.exit(0)): WorkerPort {
+  process.on('SIGTERM', end);
+  // Ctrl-C (and a closed terminal's hang-up) signal the whole process group; the parent decides (it sends cancel, so
+  // the job ends cleanly and leaves no partial file) instead of the worker dying mid-write.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGHUP', () => undefined);
   const parentPort = (process as { parentPort?: ParentPort }).parentPort;
   if (parentPort) {
     return { post: (m) => parentPort.postMessage(m), onMessage: (h) => parentPort.on('message', (e) => h(e.data)) };
   }
   const send = process.send?.bind(process);
   if (!send) throw new Error('The engine worker must be started by child_process.fork or utilityProcess.fork (no IPC channel).');
-  // The parent went away (closed, crashed, killed): nobody can receive results any more.
-  process.on('disconnect', () => process.exit(0));
-  // Ctrl-C in a terminal signals the whole process group; the parent decides (it sends cancel, so the job ends cleanly
-  // and leaves no partial file) instead of the worker dying mid-write.
-  process.on('SIGINT', () => undefined);
-  return { post: (m) => void send(m), onMessage: (h) => process.on('message', h) };
+  process.on('disconnect', end);
+  // A job that ends after the parent went away has nobody to tell.
+  return { post: (m) => void (process.connected && send(m)), onMessage: (h) => process.on('message', h) };
 }

@@ -34,13 +34,13 @@
 //
 // May import: sharp, node:fs, node:os, node:path, ../shared, ./atomic, ./errors, ./exif, ./xmp, ./types.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Exif, Sharp } from 'sharp';
 import { AppError } from '../shared/errors.js';
-import { writeFileAtomically } from './atomic.js';
+import { holdTemp, isOrphan, releaseTemp, writeFileAtomically } from './atomic.js';
 import { encodeError } from './errors.js';
 import { carriedExifFields, forLibvips } from './exif.js';
 import type { ExifFields } from './exif.js';
@@ -64,7 +64,7 @@ export async function encodeImage(image: RgbImage, options: EncodeOptions): Prom
   const profile = await outputProfile(options.colorProfile, options.source);
   let size = 0;
   try {
-    await writeFileAtomically(options.path, { overwrite: options.overwrite, signal: options.signal }, async (temp) => {
+    await writeFileAtomically(options.path, { overwrite: options.overwrite, signal: options.signal, beforeCommit: options.beforeCommit }, async (temp) => {
       try {
         size = (await pipelineFor(image, options, bitDepth, profile.name).toFile(temp)).size;
       } catch (error) {
@@ -156,11 +156,45 @@ async function outputProfile(policy: EncodeOptions['colorProfile'], source: Sour
   if (policy === 'srgb') return { name: 'srgb', dispose: none };
   if (source?.icc === undefined) return { name: undefined, dispose: none };
   if (source.iccColourSpace !== 'RGB') return { name: 'srgb', dispose: none };
-  // sharp takes output profiles by file path only.
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'tinysr-icc-'));
+  // sharp takes output profiles by file path only (sharp 0.35 refuses a Buffer), so the profile goes through a temp
+  // folder: held while it exists (a worker told to end removes it) and named with our pid (sweepOrphanedIccFolders).
+  const folder = await mkdtemp(path.join(os.tmpdir(), `${ICC_FOLDER_PREFIX}${process.pid}-`));
+  holdTemp(folder);
+  const dispose = async (): Promise<void> => {
+    await rm(folder, { recursive: true, force: true });
+    releaseTemp(folder);
+  };
   const file = path.join(folder, 'source.icc');
-  await writeFile(file, source.icc);
-  return { name: file, dispose: () => rm(folder, { recursive: true, force: true }) };
+  try {
+    await writeFile(file, source.icc);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { name: file, dispose };
+}
+
+const ICC_FOLDER_PREFIX = 'tinysr-icc-';
+/** Exactly the folder names outputProfile makes (mkdtemp adds six characters); the writer's pid is group 1. */
+const ICC_FOLDER_NAME = /^tinysr-icc-([1-9][0-9]*)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Removes the profile folders in the system temp folder that an encoder killed outright left behind (our exact naming
+ * pattern, older than this process, writer process gone); returns their names. The engine runs it once at start.
+ */
+export async function sweepOrphanedIccFolders(tempDir = os.tmpdir()): Promise<string[]> {
+  const names = await readdir(tempDir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = ICC_FOLDER_NAME.exec(name)?.[1];
+    if (pid === undefined) continue;
+    const folder = path.join(tempDir, name);
+    const info = await stat(folder).catch(() => undefined);
+    if (info === undefined || !info.isDirectory() || !isOrphan(Number(pid), info.mtimeMs)) continue;
+    await rm(folder, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 function validate(image: RgbImage, options: EncodeOptions): void {

@@ -22,9 +22,9 @@ export { readImageInfo } from './probe.js';
 export { decodeImage } from './decode.js';
 export { upscaleAlpha } from './alpha.js';
 export { writeRegionPng, type PixelRegion } from './region.js';
-export { encodeImage } from './encode.js';
-export { writeFileAtomically, assertOutputWritable, removeLeftoverTemps, TEMP_PREFIX } from './atomic.js';
-export type { AtomicWriteOptions } from './atomic.js';
+export { encodeImage, sweepOrphanedIccFolders } from './encode.js';
+export { writeFileAtomically, assertOutputWritable, removeLeftoverTemps, removeTempsInFlight, sweepOrphanedTemps, TEMP_PREFIX } from './atomic.js';
+export type { AtomicWriteOptions, CreatedFolders } from './atomic.js';
 export {
   renderName,
   resolveOutputPath,

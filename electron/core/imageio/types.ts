@@ -136,6 +136,8 @@ export interface EncodeOptions {
   source?: SourceInfo | undefined;
   /** Aborting before the rename removes the temp file and throws CANCELLED; nothing is left behind. */
   signal?: AbortSignal | undefined;
+  /** Awaited when the temp file is complete, before it is renamed into place (see AtomicWriteOptions). */
+  beforeCommit?: (() => Promise<void>) | undefined;
 }
 
 /** What an encode wrote. */

@@ -59,6 +59,25 @@ export async function planJob(item: PlannedInput, settings: ItemSettings, lookup
   return { kind: 'run', model: model.id, output, request };
 }
 
+/** Which file is at a path (null: none), to tell a file a run wrote from the one that was there before it. */
+export type FileIdentity = { dev: number; ino: number; size: number; mtimeMs: number } | null;
+
+export async function fileIdentity(file: string): Promise<FileIdentity> {
+  const info = await fs.stat(file).catch(() => undefined);
+  return info === undefined ? null : { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+/**
+ * Whether `output` holds a file written since `before` was taken: it exists and is not the file that was there. The
+ * engine only ever renames (or links) a complete file into place, so such a file is a whole output, written by the run
+ * that recorded `before` (nothing else writes our output names).
+ */
+export async function wroteSince(output: string, before: FileIdentity): Promise<boolean> {
+  const now = await fileIdentity(output);
+  if (now === null) return false;
+  return before === null || now.dev !== before.dev || now.ino !== before.ino || now.size !== before.size || now.mtimeMs !== before.mtimeMs;
+}
+
 /** `photo.png` -> the first of `photo (2).png`, `photo (3).png`, ... that does not exist. */
 async function freeName(file: string): Promise<string> {
   const ext = path.extname(file);

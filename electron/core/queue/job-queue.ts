@@ -9,6 +9,9 @@
 // stopped. A paused item can still be cancelled or removed. An engine crash fails the running item with the crash's reason; the engine
 // client starts a fresh worker on the next request, and the queue goes on.
 //
+// Exactly once: before the engine starts writing, the item's target and the file that was there are saved
+// (`writing`); an item found with it after the app died knows whether it already renamed its output into place.
+//
 // May import: node:crypto, node:path, core/shared, core/engine (types, ThroughputEta via ./throughput), ./job-plan,
 // ./persistence, ./throughput.
 import { randomUUID } from 'node:crypto';
@@ -19,7 +22,7 @@ import { AppError, toAppError } from '../shared/errors.js';
 import type { EngineEvent } from '../shared/engine-protocol.js';
 import { PauseController } from '../shared/pause.js';
 import { resolveItemSettings, type ItemOverrides, type ItemSettingKey, type ItemSettings } from '../shared/settings.js';
-import { outputFolder, planJob, type ModelLookup } from './job-plan.js';
+import { fileIdentity, outputFolder, planJob, wroteSince, type ModelLookup } from './job-plan.js';
 import type { FoundImage } from './inputs.js';
 import { emptyQueue, type PersistedQueue, type QueueFile, type QueueRecord } from './persistence.js';
 import { ThroughputMeter } from './throughput.js';
@@ -287,6 +290,13 @@ export class JobQueue {
     const settings = this.settingsOf(record);
     let tileMs = 0;
     try {
+      // Exactly once: the output of a run that was interrupted after its rename but before the queue was saved (the
+      // app killed in that window) is this item's result, not a reason to write it again as "name (2)".
+      if (record.writing && (await wroteSince(record.writing.output, record.writing.before))) {
+        const { output, model } = record.writing;
+        this.end(record, 'done', { result: { outcome: 'written', output, outputImage: { handle: imageHandles.output(record.id) }, model, finishedAt: this.now().toISOString() } });
+        return;
+      }
       const plan = await planJob(record, settings, this.options.lookupModel);
       if (plan.kind === 'skip') {
         this.end(record, 'done', { result: { outcome: 'skipped-existing', output: plan.output, outputImage: { handle: imageHandles.output(record.id) }, model: plan.model, finishedAt: this.now().toISOString() } });
@@ -304,6 +314,9 @@ export class JobQueue {
         }
         this.onEngineEvent(record.id, event);
       };
+      // The target and what was there before are on disk before the engine can rename anything into place.
+      record.writing = { output: plan.output, model: plan.model, before: await fileIdentity(plan.output) };
+      await this.persist();
       const result = await this.options.engine.upscale(plan.request, { signal: job.controller.signal, pause: job.pause, onEvent });
       this.meter.recordItem(plan.model, result.provider, result.wallMs, tileMs);
       this.end(record, 'done', {
@@ -321,6 +334,7 @@ export class JobQueue {
         },
       });
     } catch (thrown) {
+      delete record.writing;
       const error = toAppError(thrown, 'INTERNAL', record.input);
       switch (job.intent) {
         case 'close':
@@ -366,6 +380,7 @@ export class JobQueue {
     record.attempts += 1;
     delete record.result;
     delete record.error;
+    delete record.writing;
     if (outcome.result) record.result = outcome.result;
     if (outcome.error) record.error = outcome.error;
     if (this.status !== 'idle') this.endedInRun.add(record.id);

@@ -29,6 +29,18 @@ export const QueueRecordSchema = z
     overrides: ItemOverridesSchema,
     result: ItemResultSchema.optional(),
     error: AppErrorDataSchema.optional(),
+    /**
+     * Saved before the engine starts writing: the output path and the file that was there (null: none). An item found
+     * with it after a restart either wrote that output (it is then done, exactly once) or runs again.
+     */
+    writing: z
+      .object({
+        output: z.string().min(1),
+        model: z.string().min(1),
+        before: z.object({ dev: z.number(), ino: z.number(), size: z.number(), mtimeMs: z.number() }).strict().nullable(),
+      })
+      .strict()
+      .optional(),
     addedAt: z.string(),
     attempts: z.number().int().min(0),
   })
