@@ -1,5 +1,6 @@
 // The packaging check (build/check-packaging.mjs) on the real electron-builder config and on broken copies of it:
-// the real one passes, and each broken one fails with a message naming the setting at fault.
+// the real one passes, and each broken one fails with a message naming the setting at fault. The real pack (electron-builder
+// --dir against a stand-in Electron) is slower and runs in the e2e tier: test/e2e/packaging.e2e.ts.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,15 +89,26 @@ describe('packaging check', () => {
     expect(partial.errors).toEqual(expect.arrayContaining([expect.stringMatching(/native-models\/.*\.onnx is not shipped/)]));
   });
 
-  it('fails when the files list would pack training/, test/ or bench/, or misses the app entry', async () => {
-    const result = await checkVariant('files', (c) => {
-      c.files = ['**/*'];
+  it('fails when a platform files list holds only exclusions (electron-builder then packs the whole repository)', async () => {
+    const result = await checkVariant('only-exclusions', (c) => {
+      c.linux = { ...(c.linux as object), files: ['!**/node_modules/onnxruntime-node/bin/napi-v*/{darwin,win32}{,/**/*}'] };
     });
+    expect(result.errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/linux\.files: holds only exclusions/), expect.stringMatching(/files \(linux\): training\/.* would be packed/)]),
+    );
+  });
+
+  it('fails when the files list would pack training/, test/ or bench/, or misses the app entry', async () => {
+    const everything = (c: Config) => {
+      for (const platform of ['win', 'mac', 'linux']) c[platform] = { ...(c[platform] as object), files: ['**/*'] };
+    };
+    const result = await checkVariant('files', everything);
     expect(result.errors).toEqual(expect.arrayContaining([expect.stringMatching(/training\/.* would be packed/), expect.stringMatching(/test\/.* would be packed/)]));
     const noMain = await checkVariant('no-main', (c) => {
-      c.files = c.files.filter((f) => !f.startsWith('dist-electron'));
+      const linux = c.linux as { files: string[] };
+      linux.files = linux.files.filter((f) => !f.startsWith('dist-electron'));
     });
-    expect(noMain.errors).toEqual(expect.arrayContaining([expect.stringMatching(/dist-electron\/main\/main\.js would not be packed/)]));
+    expect(noMain.errors).toEqual(expect.arrayContaining([expect.stringMatching(/files \(linux\): dist-electron\/main\/main\.js would not be packed/)]));
   });
 
   it("reports electron-builder's own schema errors", async () => {
