@@ -6,6 +6,9 @@ import { CompareStore } from '../../renderer/src/lib/stores/compare.svelte.js';
 import { HardwareStore } from '../../renderer/src/lib/stores/hardware.svelte.js';
 import { ModelsStore } from '../../renderer/src/lib/stores/models.svelte.js';
 import { MAX_NOTICES, NoticesStore } from '../../renderer/src/lib/stores/notices.svelte.js';
+import { errorDetailLines } from '../../renderer/src/lib/view/error-details.js';
+import { checkWholeNumber } from '../../renderer/src/lib/view/field-check.js';
+import { ItemSettingsSchema } from '../../electron/core/shared/settings.js';
 import { PreviewStore } from '../../renderer/src/lib/stores/preview.svelte.js';
 import { SettingsStore } from '../../renderer/src/lib/stores/settings.svelte.js';
 import { DEFAULT_SETTINGS } from '../../electron/core/shared/settings.js';
@@ -145,15 +148,40 @@ describe('NoticesStore', () => {
     expect(notices.notices[0]).toMatchObject({ tone: 'error', code: 'ENGINE_CRASHED' });
     expect(notices.notices[0]?.message).toContain('SIGKILL');
     expect(notices.notices[1]).toMatchObject({ tone: 'warning', title: 'Out of memory: smaller tiles', code: 'oom-smaller-tile' });
-    for (let i = 0; i < 3; i++) backend.emit('engine/notice', { code: 'provider-fallback', message: 'cuda is not available here, using cpu.' });
+    const raw = 'cuda is not available here, using cpu instead: OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library';
+    for (let i = 0; i < 3; i++) backend.emit('engine/notice', { code: 'provider-fallback', message: raw, details: { from: 'cuda', to: 'cpu', reason: 'libcudart' } });
     expect(notices.notices).toHaveLength(3);
-    expect(notices.notices[0]).toMatchObject({ code: 'provider-fallback', count: 3 });
+    // Once, not once per image; in plain words, the engine's own message behind "Details".
+    expect(notices.notices[0]).toMatchObject({ code: 'provider-fallback', count: 1, tone: 'info', detail: [raw] });
+    expect(notices.notices[0]?.message).toBe(
+      'The NVIDIA GPU (CUDA) could not be used here, so images are processed on the CPU instead. Results are the same; they take longer. The Hardware panel says what the NVIDIA GPU (CUDA) needs.',
+    );
+    expect(notices.notices[0]?.message).not.toMatch(/Ort|onnxruntime|\.so|\//);
     for (let i = 0; i < 10; i++) backend.emit('engine/notice', { code: 'oom-smaller-batch', message: `batch ${i}` });
     expect(notices.notices).toHaveLength(MAX_NOTICES);
     notices.dismiss(notices.notices[0]!.id);
     expect(notices.notices).toHaveLength(MAX_NOTICES - 1);
     stop();
     expect(backend.listenerCount('engine/notice')).toBe(0);
+  });
+});
+
+describe('error details and field checks', () => {
+  it('puts the code, file and raw facts of an error on lines for the Details fold', () => {
+    expect(errorDetailLines({ code: 'INPUT_CORRUPT', message: 'x', path: '/p/a.png', details: { reason: 'truncated', bytes: 12 } })).toEqual([
+      'code: INPUT_CORRUPT',
+      'file: /p/a.png',
+      'reason: truncated',
+      'bytes: 12',
+    ]);
+  });
+
+  it('checks a typed quality against the contract schema and says the range in words', () => {
+    const quality = ItemSettingsSchema.shape.quality;
+    expect(checkWholeNumber('92', quality, 'Quality', { min: 1, max: 100 })).toEqual({ ok: true, value: 92 });
+    for (const text of ['150', '0', '9.5', '', 'abc']) {
+      expect(checkWholeNumber(text, quality, 'Quality', { min: 1, max: 100 })).toEqual({ ok: false, message: 'Quality is a whole number from 1 to 100.' });
+    }
   });
 });
 

@@ -145,6 +145,33 @@ export class SettingsPanel {
     await this.savingSettings(() => field.press('Tab'));
   }
 
+  /** The output format for every image ("png", "jpeg", ...). */
+  async chooseFormat(format: string): Promise<void> {
+    await openPanel(this.page.locator(byTestId('output-settings')));
+    const select = this.page.locator(byTestId('output-format'));
+    if ((await select.inputValue()) === format) return;
+    await this.savingSettings(() => select.selectOption(format));
+  }
+
+  /**
+   * Types a quality and leaves the field: returns the field's complaint, or null once the value was saved (a refused
+   * value is never sent, so there is no save to wait for).
+   */
+  async typeQuality(text: string): Promise<string | null> {
+    await openPanel(this.page.locator(byTestId('output-settings')));
+    const field = this.page.locator(byTestId('output-quality'));
+    const problem = this.page.locator(byTestId('output-quality-problem'));
+    await field.fill(text);
+    const saved = this.page.waitForResponse((response) => response.url().endsWith('/api/settings/set') && response.ok());
+    await field.press('Tab');
+    const outcome = await Promise.race([saved.then(() => 'saved' as const), problem.waitFor({ timeout: RUN_WAIT_MS }).then(() => 'refused' as const)]);
+    return outcome === 'saved' ? null : problem.innerText();
+  }
+
+  async outputFolderText(): Promise<string> {
+    return this.page.locator(byTestId('output-dir')).inputValue();
+  }
+
   /** Does `action` and waits until the settings it changed were saved, so later actions run with them. */
   private async savingSettings(action: () => Promise<void>): Promise<void> {
     const saved = this.page.waitForResponse((response) => response.url().endsWith('/api/settings/set') && response.ok());
@@ -210,6 +237,55 @@ export class CompareView {
   }
 }
 
+export interface NoticeView {
+  code: string | null;
+  /** What the notice reads (the Details fold closed). */
+  text: string;
+}
+
+export class Notices {
+  constructor(private readonly page: Page) {}
+
+  async all(): Promise<NoticeView[]> {
+    const notices = await this.page.locator(byTestId('notice')).all();
+    return Promise.all(notices.map(async (notice) => ({ code: await notice.getAttribute('data-code'), text: await notice.innerText() })));
+  }
+
+  /** Opens "Details" of the notice with `code` and returns the raw text in it. */
+  async details(code: string): Promise<string> {
+    const fold = this.page.locator(`${byTestId('notice')}[data-code="${code}"] ${byTestId('raw-details')}`);
+    await fold.locator('summary').click();
+    return fold.locator('pre').innerText();
+  }
+
+  async dismissAll(): Promise<void> {
+    for (const button of await this.page.locator(`${byTestId('notice')} button[aria-label^="Dismiss"]`).all()) await button.click();
+  }
+}
+
+export interface ProviderView {
+  name: string;
+  ok: boolean;
+  /** What the row reads (the Details fold closed). */
+  text: string;
+}
+
+export class HardwarePanel {
+  constructor(private readonly page: Page) {}
+
+  /** Probes the providers and returns each row as shown. */
+  async probe(): Promise<ProviderView[]> {
+    await openPanel(this.page.locator(byTestId('hardware-panel')));
+    await this.page.locator(byTestId('hardware-probe')).click();
+    const list = this.page.locator(byTestId('hardware-providers'));
+    await list.waitFor({ timeout: RUN_WAIT_MS });
+    const rows = await list.locator('li').all();
+    return Promise.all(
+      rows.map(async (row) => ({ name: (await row.getAttribute('data-provider')) ?? '', ok: (await row.getAttribute('data-ok')) === 'true', text: await row.innerText() })),
+    );
+  }
+}
+
 export class Layout {
   constructor(private readonly page: Page) {}
 
@@ -231,8 +307,12 @@ export class StudioPage {
   readonly settings: SettingsPanel;
   readonly compare: CompareView;
   readonly layout: Layout;
+  readonly notices: Notices;
+  readonly hardware: HardwarePanel;
 
   constructor(readonly page: Page) {
+    this.notices = new Notices(page);
+    this.hardware = new HardwarePanel(page);
     this.layout = new Layout(page);
     this.add = new AddImages(page);
     this.queue = new QueuePanel(page);

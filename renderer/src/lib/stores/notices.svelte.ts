@@ -1,10 +1,12 @@
 // Things the user should know that are not tied to one button: provider fallbacks, out-of-memory recovery steps and
 // engine restarts from the service's events, and failures of actions elsewhere. Newest first, a few at a time, each
-// dismissible; the UI announces them through a polite live region.
+// dismissible; the UI announces them through a polite live region. Each says what happened in plain words; the
+// engine's raw message goes behind "Details". A provider fallback is said once per window, not once per image.
 //
 // May import: electron/core/shared (types), lib/backend.
 import type { ApiEventPayload, AppErrorData } from '../../../../electron/core/shared/api.js';
 import type { RendererBackend } from '../backend/types.js';
+import { fallbackMessage } from '../view/providers.js';
 
 export type NoticeTone = 'info' | 'warning' | 'error';
 
@@ -15,6 +17,8 @@ export interface Notice {
   message: string;
   /** The error code or event code, shown small for support and bug reports. */
   code?: string | undefined;
+  /** Raw detail behind "Details" (the engine's own message). */
+  detail?: string[] | undefined;
   /** How many times this same notice came (a fallback repeats for every image of a batch). */
   count: number;
 }
@@ -22,7 +26,7 @@ export interface Notice {
 export const MAX_NOTICES = 5;
 
 const ENGINE_NOTICE_TITLES: Record<ApiEventPayload<'engine/notice'>['code'], string> = {
-  'provider-fallback': 'Switched execution provider',
+  'provider-fallback': 'Running on another processor',
   'oom-smaller-batch': 'Out of memory: fewer tiles at once',
   'oom-smaller-tile': 'Out of memory: smaller tiles',
   'oom-next-provider': 'Out of memory: moved to the next provider',
@@ -31,11 +35,13 @@ const ENGINE_NOTICE_TITLES: Record<ApiEventPayload<'engine/notice'>['code'], str
 export class NoticesStore {
   notices = $state<Notice[]>([]);
   #nextId = 1;
+  /** Provider fallbacks already told ("cuda>cpu"): every image of a batch repeats them. */
+  readonly #toldFallbacks = new Set<string>();
 
   /** Subscribes to the engine's notices and status; returns the unsubscribe. */
   connect(backend: RendererBackend): () => void {
     const unsubscribers = [
-      backend.on('engine/notice', (notice) => this.push({ tone: 'warning', title: ENGINE_NOTICE_TITLES[notice.code], message: notice.message, code: notice.code })),
+      backend.on('engine/notice', (notice) => this.#engineNotice(notice)),
       backend.on('engine/status', (status) =>
         status.state === 'crashed'
           ? this.push({
@@ -55,6 +61,20 @@ export class NoticesStore {
     const same = this.notices.find((n) => n.title === notice.title && n.message === notice.message && n.code === notice.code);
     const others = this.notices.filter((n) => n !== same);
     this.notices = [{ ...notice, id: this.#nextId++, count: (same?.count ?? 0) + 1 }, ...others].slice(0, MAX_NOTICES);
+  }
+
+  #engineNotice(notice: ApiEventPayload<'engine/notice'>): void {
+    const title = ENGINE_NOTICE_TITLES[notice.code];
+    if (notice.code !== 'provider-fallback') {
+      this.push({ tone: 'warning', title, message: notice.message, code: notice.code });
+      return;
+    }
+    const from = String(notice.details?.from ?? '');
+    const to = String(notice.details?.to ?? '');
+    const key = `${from}>${to}`;
+    if (this.#toldFallbacks.has(key)) return;
+    this.#toldFallbacks.add(key);
+    this.push({ tone: 'info', title, message: fallbackMessage(from, to), code: notice.code, detail: [notice.message] });
   }
 
   pushError(title: string, error: AppErrorData): void {

@@ -1,0 +1,1 @@
+export { default as RawDetails } from './RawDetails.svelte';
