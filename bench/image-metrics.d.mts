@@ -37,6 +37,8 @@ export interface Upsampler {
 
 export function upsampledRaster(upsampler: Upsampler): MetricsRaster & { data: Uint8Array };
 export function luma(raster: MetricsRaster): Float64Array;
+export const PSNR_EPS: number;
+export function psnrY(a: MetricsRaster, b: MetricsRaster): number;
 export function lineEnergies(plane: Plane, width: number, height: number, axis: Axis): Float64Array;
 export function gradientEnergy(plane: Plane, width: number, height: number): number;
 export function cropPlane(plane: Float64Array, width: number, x: number, y: number, w: number, h: number): Float64Array;

@@ -1,5 +1,5 @@
 // Image statistics shared by the model benchmarks and the default-model test: 8-bit rasters of an upsampler, BT.601
-// luma, gradient energy, crops, box downscaling, PSNR, sample differences, and the seam ratio (gradient energy on the
+// studio-swing luma and PSNR-Y (pyiqa's definitions), gradient energy, crops, box downscaling, PSNR, sample differences, and the seam ratio (gradient energy on the
 // lines where tiles meet against the other lines). Pure functions on plain arrays: no I/O, no native modules, so the
 // unit tests can drive them with synthetic planes and a .mjs benchmark can import them without a build. Types:
 // image-metrics.d.mts.
@@ -8,13 +8,31 @@
 //
 // May import: nothing.
 
-/** BT.601 luma (the Y of PSNR-Y) of an interleaved RGB(A) raster, in [0, 1]. */
+/**
+ * BT.601 studio-swing luma, the Y of PSNR-Y and SSIM-Y as pyiqa, MATLAB's rgb2ycbcr and the training side
+ * (training/tinysr_train/eval/metrics.py) define it: Y = (65.481 R + 128.553 G + 24.966 B + 16) / 255 on RGB in
+ * [0, 1], so Y lies in [16/255, 235/255] (black is 16/255, not 0). One definition across both languages, held to
+ * test/fixtures/golden/psnr-y.json by test/unit/image-metrics.test.ts and training/tests/test_golden_fixtures.py.
+ */
 export function luma({ data, width, height, channels, maxValue }) {
   const plane = new Float64Array(width * height);
   for (let p = 0, i = 0; p < plane.length; p++, i += channels) {
-    plane[p] = (0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]) / maxValue;
+    plane[p] = ((65.481 * data[i] + 128.553 * data[i + 1] + 24.966 * data[i + 2]) / maxValue + 16) / 255;
   }
   return plane;
+}
+
+/** pyiqa's PSNR eps: identical images score 10 log10(1 / 1e-8) = 80 dB instead of Infinity. */
+export const PSNR_EPS = 1e-8;
+
+/** PSNR-Y in dB of two RGB(A) rasters of equal size, as pyiqa (and training's eval) computes it: luma above, peak 1. */
+export function psnrY(a, b) {
+  if (a.width !== b.width || a.height !== b.height) throw new RangeError(`psnrY: size mismatch ${a.width} x ${a.height} vs ${b.width} x ${b.height}.`);
+  const ya = luma(a);
+  const yb = luma(b);
+  let sum = 0;
+  for (let i = 0; i < ya.length; i++) sum += (ya[i] - yb[i]) ** 2;
+  return 10 * Math.log10(1 / (sum / ya.length + PSNR_EPS));
 }
 
 /**

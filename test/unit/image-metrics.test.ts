@@ -1,5 +1,5 @@
 // The image statistics behind bench/seam-check.mjs, bench/model-speed.mjs and the default-model test, on synthetic
-// planes whose answers are known: luma weights, gradient energy of ramps, box downscaling, PSNR, and the seam ratio,
+// planes whose answers are known: studio-swing luma, gradient energy of ramps, box downscaling, PSNR, and the seam ratio,
 // which must stay at 1 on a seamless texture and rise on a step placed at a tile seam of a real tile plan.
 import { describe, expect, it } from 'vitest';
 import {
@@ -27,10 +27,11 @@ function plane(width: number, height: number, f: (x: number, y: number) => numbe
 const texture = (x: number, y: number): number => 0.5 + 0.05 * Math.sin(0.9 * x + 1.7 * y) * Math.cos(0.31 * x - 0.53 * y);
 
 describe('image metrics', () => {
-  it('luma uses the BT.601 weights and the raster maximum', () => {
-    const data = new Uint16Array([65535, 0, 0, 0, 65535, 0, 0, 0, 65535, 1000, 1000, 1000]);
-    const y = luma({ data, width: 2, height: 2, channels: 3, maxValue: 65535 });
-    expect([...y].map((v) => Number(v.toFixed(6)))).toEqual([0.299, 0.587, 0.114, Number((1000 / 65535).toFixed(6))]);
+  it("luma is BT.601 studio-swing (pyiqa's Y: black 16/255, white 235/255) on the raster maximum", () => {
+    const data = new Uint16Array([65535, 0, 0, 0, 65535, 0, 0, 0, 65535, 0, 0, 0, 65535, 65535, 65535, 1000, 1000, 1000]);
+    const y = luma({ data, width: 3, height: 2, channels: 3, maxValue: 65535 });
+    const studio = (v: number) => Number(((v + 16) / 255).toFixed(6));
+    expect([...y].map((v) => Number(v.toFixed(6)))).toEqual([studio(65.481), studio(128.553), studio(24.966), studio(0), studio(219), studio((219 * 1000) / 65535)]);
   });
 
   it('turns an upsampler into an 8-bit raster, clamped and rounded', () => {
