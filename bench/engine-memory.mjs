@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { resultHeader } from './result-header.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +60,7 @@ const say = (line) => {
   lines.push(line);
   console.log(line);
 };
-say(`# engine peak RSS vs output size, model ${values.model}, ${new Date().toISOString()}, ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
+for (const line of resultHeader(`engine peak RSS vs output size, model ${values.model}`)) say(line);
 say('# each size in a fresh process; baseline = peak RSS after a warm-up upscale of a 320x320 image (full tile batches) in that process');
 say('# output      MP   baseline MiB  peak MiB  growth MiB  growth B/px  wall s');
 const results = [];
@@ -83,7 +84,7 @@ const growth = (r) => r.peak - r.baseline;
 for (let i = 1; i < results.length; i++) {
   const [a, b] = [results[i - 1], results[i]];
   const slope = (growth(b) - growth(a)) / (b.outputPixels - a.outputPixels);
-  say(`# marginal growth ${(a.outputPixels / 1e6).toFixed(0)} -> ${(b.outputPixels / 1e6).toFixed(0)} MP: ${slope.toFixed(2)} bytes per output pixel (budget 4; the 8-bit RGB output buffer is 3)`);
+  say(`# marginal growth ${(a.outputPixels / 1e6).toFixed(0)} -> ${(b.outputPixels / 1e6).toFixed(0)} MP: ${slope.toFixed(2)} bytes per output pixel (for scale: the 8-bit RGB output buffer alone is 3)`);
 }
 await fs.rm(work, { recursive: true, force: true });
 await fs.writeFile(values.out ?? path.join(root, 'bench', 'results', 'engine-memory.txt'), `${lines.join('\n')}\n`);

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { resultHeader } from './result-header.mjs';
 import sharp from 'sharp';
 import { Engine } from '../dist/core/engine/engine.js';
 import { configureEngineProcess } from '../dist/core/engine/process-setup.js';
@@ -34,7 +35,7 @@ const say = (line) => {
   console.log(line);
 };
 
-say(`# engine overhead, ${new Date().toISOString()}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const line of resultHeader('engine overhead')) say(line);
 say('# overhead = (wall - run) / wall; the last columns split wall time by stage: decode | tiles (extract+run+stitch) | encode');
 say('# model              input      output      tiles  tile batch  wall ms   run ms  overhead   decode    tiles   encode');
 const { models } = await engine.models();

@@ -14,14 +14,16 @@
 // Prints the table and writes it to bench/results/seam-check.txt. Asserts nothing.
 //
 // Run: npm run build && node bench/seam-check.mjs [PHOTO] [--model ID|DIR] [--threads N] [--out FILE]
-//      PHOTO defaults to the first image of ../shared/data/realsrset (sorted by name) when present, else examples/photo.jpg.
+//      PHOTO: a file inside the repository (default examples/photo.jpg); anything else is refused (exit code 2), so a
+//      committed result always names an input a clean clone has.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { resultHeader } from './result-header.mjs';
 import { resolveTiling } from '../dist/core/engine/tile-rule.js';
 import { planTiles } from '../dist/core/tiling/index.js';
-import { machine, modelFolder, openModel, readRaster, Report, ROOT, threadsLabel, writeCrop } from './bench-support.mjs';
+import { modelFolder, openModel, readRaster, Report, ROOT, threadsLabel, writeCrop } from './bench-support.mjs';
 import { cropPlane, diffStats, luma, seamCentres, seamRatio } from './image-metrics.mjs';
 
 const { values, positionals } = parseArgs({
@@ -35,7 +37,7 @@ const { values, positionals } = parseArgs({
 /** Free tile sides tried (LR px), within the model's rule; the whole photo is added when the rule allows it. */
 const FREE_TILES = [64, 96, 128, 192, 256];
 
-const photo = positionals[0] ? path.resolve(positionals[0]) : defaultPhoto();
+const photo = choosePhoto(positionals[0]);
 const threads = Number(values.threads);
 const { engine, model } = await openModel(modelFolder(values.model), threads);
 const { manifest } = model;
@@ -46,10 +48,15 @@ const lr = await readRaster(photo);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tinysr-seam-check-'));
 const report = new Report();
 
-function defaultPhoto() {
-  const realsrset = path.join(ROOT, '..', 'shared', 'data', 'realsrset');
-  const first = fs.existsSync(realsrset) ? fs.readdirSync(realsrset).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort()[0] : undefined;
-  return first ? path.join(realsrset, first) : path.join(ROOT, 'examples', 'photo.jpg');
+/** The photo to run on: examples/photo.jpg, or one given inside the repository (a committed result must be rerunnable). */
+function choosePhoto(given) {
+  const photo = given ? path.resolve(given) : path.join(ROOT, 'examples', 'photo.jpg');
+  const relative = path.relative(ROOT, photo);
+  if (relative.startsWith('..') || path.isAbsolute(relative) || !fs.existsSync(photo)) {
+    console.error(`seam-check: ${photo} is not a file inside the repository; use a committed photo (default examples/photo.jpg) so the result can be rerun.`);
+    process.exit(2);
+  }
+  return photo;
 }
 
 /** The tilings to compare and which of them is the reference: [{ tile, overlap }], reference index. */
@@ -114,7 +121,7 @@ async function seamlessControl() {
   };
 }
 
-report.say(`# seam check, ${new Date().toISOString()}, ${machine()}, cpu execution provider, threads ${threadsLabel(threads)}`);
+for (const line of resultHeader(`seam check, cpu execution provider, threads ${threadsLabel(threads)}`)) report.say(line);
 report.say(`# model ${model.id} (tile rule ${JSON.stringify(manifest.tile)}, overlap ${manifest.overlap}); photo ${path.relative(ROOT, photo)} ${lr.width} x ${lr.height} -> ${lr.width * scale} x ${lr.height * scale}`);
 if (manifest.tile.mode === 'fixed') {
   report.say(`# fixed-tile model: the tile is fixed at ${manifest.tile.size} px, so the overlap varies instead of the tile size; tiles are spread`);

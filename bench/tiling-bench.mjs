@@ -12,6 +12,7 @@ import {
   extractBatch,
   planTiles,
 } from '../dist/core/tiling/index.js';
+import { resultHeader } from './result-header.mjs';
 
 const lrWidth = Number(process.argv[2] ?? 1000);
 const lrHeight = Number(process.argv[3] ?? 750);
@@ -66,6 +67,7 @@ const waveletMs = time(() => applyWaveletColorFix(output, lr));
 
 const mp = (plan.outWidth * plan.outHeight) / 1e6;
 const line = (name, ms) => console.log(`${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms  ${(ms / mp).toFixed(2).padStart(7)} ms/MP  x${(ms / baselineMs).toFixed(1)} floor`);
+for (const header of resultHeader('tiling throughput (pure steps, no model)')) console.log(header);
 console.log(`LR ${lrWidth} x ${lrHeight} -> HR ${plan.outWidth} x ${plan.outHeight} (${mp.toFixed(1)} MP), ${plan.tiles.length} tiles of ${tileSize} px, node ${process.version}`);
 line('one pass over the output', baselineMs);
 line('extract (all tiles)', extractMs);
