@@ -205,11 +205,25 @@ describe('decodeImage: bad inputs', () => {
     expect((await rejection<AppError>(decodeImage(folder, LIMITS))).code).toBe('INPUT_UNREADABLE');
   });
 
-  it.skipIf(process.getuid?.() === 0)('rejects a file without read permission with INPUT_UNREADABLE', async () => {
+  it('rejects a file without read permission with INPUT_UNREADABLE (as root too: the read runs as nobody)', async () => {
     const { chmod } = await import('node:fs/promises');
     const file = await writeTestImage(path.join(dir, 'secret.png'), { width: 8, height: 8, format: 'png' });
     await chmod(file, 0o000);
-    expect((await rejection<AppError>(decodeImage(file, LIMITS))).code).toBe('INPUT_UNREADABLE');
+    if (process.getuid?.() !== 0) {
+      expect((await rejection<AppError>(decodeImage(file, LIMITS))).code).toBe('INPUT_UNREADABLE');
+      return;
+    }
+    // Root reads any file whatever its mode, and CI runs as root: decode in a child process that dropped to nobody
+    // (the folder stays traversable, so the file's own permission is what refuses the read).
+    const { spawnSync } = await import('node:child_process');
+    const { pathToFileURL } = await import('node:url');
+    await chmod(dir, 0o755);
+    const decodeModule = pathToFileURL(path.resolve(import.meta.dirname, '..', '..', 'dist', 'core', 'imageio', 'decode.js')).href;
+    const script = `import { decodeImage } from ${JSON.stringify(decodeModule)};
+decodeImage(${JSON.stringify(file)}, ${JSON.stringify(LIMITS)}).then(() => console.log('DECODED'), (e) => console.log(e.code));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('INPUT_UNREADABLE');
   });
 
   it('rejects a decompression bomb from its header, naming its size and the limit', async () => {
