@@ -119,8 +119,9 @@ const LAYERS = [
   layer(
     'renderer',
     ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
-    ['renderer/src/**', ...COMMON, ...SHARED, 'svelte{,/**}'],
-    'the renderer is browser code that talks to a Backend: it imports the shared contract and common code only (no Node, no native modules, no core, main or preload).',
+    // zod: the shared contract is zod schemas, so the renderer bundles it anyway and may validate with it.
+    ['renderer/src/**', ...COMMON, ...SHARED, 'svelte{,/**}', 'zod'],
+    'the renderer is browser code that talks to a Backend: it imports the shared contract, common code, svelte and zod only (no Node, no native modules, no core, main or preload).',
   ),
 ];
 
