@@ -11,4 +11,5 @@ import { AppState } from './lib/stores/app-state.svelte.js';
 const target = document.getElementById('app');
 if (target === null) throw new Error('index.html has no #app element');
 
-mount(App, { target, props: { state: new AppState(connectBackend()) } });
+// In browser mode the image key is derived first (WebCrypto is asynchronous), so every image URL carries it.
+void connectBackend().then((backend) => mount(App, { target, props: { state: new AppState(backend) } }));

@@ -1,6 +1,8 @@
-// Another web page in the same browser cannot use the server: a page on another port of 127.0.0.1 (same site, so the
-// browser does send the session cookie) tries a form post, a no-cors fetch and an <img> of a queued photo. The
-// Origin check refuses both posts (403), the photo never loads there, and the queue is untouched.
+// Another web page in the same browser cannot use the server: a page on another port of 127.0.0.1 (same site: the
+// browser would send it any cookie of 127.0.0.1) tries a form post, a no-cors fetch and an <img> of a queued photo.
+// The Origin check refuses both posts (403), the photo never loads there, and the queue is untouched. And that other
+// local server never sees the token: not in a cookie, a header or a URL (issue 12: it used to get it as a cookie,
+// `tinysr_token_<port>`, which cookies' lack of port isolation sent to every server on 127.0.0.1).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,6 +18,7 @@ function attackerPage(target: string, image: string): string {
 <iframe name="sink"></iframe>
 <img id="photo" src="${image}">
 <script>
+  fetch('/collect', { credentials: 'include' });
   document.getElementById('f').submit();
   fetch('${target}/api/queue/clear', { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{"which":"all"}' })
     .finally(() => {
@@ -52,7 +55,9 @@ describe.skipIf(!chromiumAvailable())('browser mode: other pages in the same bro
     // The thumbnail's URL names the photo's image handle: the attacker is assumed to know it.
     const image = new URL(await studio.queue.thumbnailUrl('photo.png'), serve.origin).href;
 
-    attacker = http.createServer((_request, response) => {
+    const seenByAttacker: string[] = [];
+    attacker = http.createServer((request, response) => {
+      seenByAttacker.push(`${request.method} ${request.url}\n${JSON.stringify(request.headers)}`);
       response.writeHead(200, { 'Content-Type': 'text/html' });
       response.end(attackerPage(serve.origin, image));
     });
@@ -74,8 +79,14 @@ describe.skipIf(!chromiumAvailable())('browser mode: other pages in the same bro
     // The photo never loads in the other page (Sec-Fetch-Site refused, and CORP would block it too).
     expect(await page.title()).toBe('done image=0');
     await page.close();
+    // The other server saw its page load and the page's own credentialed fetch, and no token in any of them.
+    expect(seenByAttacker.some((seen) => seen.startsWith('GET /collect'))).toBe(true);
+    for (const seen of seenByAttacker) expect(seen).not.toContain(serve.token);
+    expect((await studio.page.context().cookies()).map((c) => c.name)).toEqual([]);
 
+    // A reload keeps working: the tab keeps its token in sessionStorage, the address bar no longer shows it.
     await studio.page.reload();
+    expect(studio.page.url()).not.toContain(serve.token);
     await studio.queue.waitForState('photo.png', 'queued');
     expect(await studio.queue.items().count()).toBe(1);
     expect(browser.isConnected()).toBe(true);

@@ -2,6 +2,7 @@
 // HTTP without a browser: the command line, the printed URL, real validation errors, the image allow-list, Ctrl-C.
 // The browser-driven tests are in test/e2e/.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +35,8 @@ afterAll(async () => {
 });
 
 describe('tinysr serve', () => {
-  it('prints a loopback URL with a token, and answers API calls from the real service', async () => {
-    expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+  it('prints a loopback URL with the token in its fragment, and answers API calls from the real service', async () => {
+    expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{43}$/);
     const { status, body } = await call('models/list', {});
     expect(status).toBe(200);
     expect((body.models as { id: string }[]).map((m) => m.id).sort()).toEqual(['generic-x4-tiny', 'tinysr-tiny']);
@@ -88,5 +89,31 @@ describe('tinysr serve', () => {
 
   it('stops on Ctrl-C with exit code 0', async () => {
     expect(await serve.stop()).toBe(0);
+  });
+
+  it('keeps its port and token across restarts unless asked for new ones (--port, --new-token), and keeps them private', async () => {
+    // Issue 13: every restart picked a new port and token, so an open tab was dead.
+    const dataDir = path.join(dir, 'stable data');
+    const start = (...args: string[]): Promise<ServeProcess> => startServe({ dataDir, homeDir: dir, needsRenderer: false, args });
+    const first = await start();
+    expect(await first.stop()).toBe(0);
+    const second = await start();
+    expect(await second.stop()).toBe(0);
+    expect(second.url).toBe(first.url);
+    expect((await fs.stat(path.join(dataDir, 'browser-mode.json'))).mode & 0o077).toBe(0);
+
+    const renewed = await start('--new-token');
+    expect(await renewed.stop()).toBe(0);
+    expect(renewed.origin).toBe(first.origin);
+    expect(renewed.token).not.toBe(first.token);
+
+    // The remembered port taken by another program: a free one, said so, the token kept.
+    const blocker = await startServe({ dataDir: path.join(dir, 'blocker data'), homeDir: dir, needsRenderer: false, args: ['--port', new URL(first.origin).port] });
+    const moved = await start();
+    await blocker.stop();
+    expect(await moved.stop()).toBe(0);
+    expect(moved.origin).not.toBe(first.origin);
+    expect(moved.token).toBe(renewed.token);
+    expect(moved.output()).toMatch(/port \d+ \(the last run's\) is taken; serving on \d+ instead/);
   });
 });

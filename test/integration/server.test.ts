@@ -1,11 +1,12 @@
-// The browser-mode server's transport rules over real HTTP on 127.0.0.1: token URL -> cookie, token required
-// everywhere, Host and Origin checks, error mapping, the event stream, image handles and the renderer's files.
+// The browser-mode server's transport rules over real HTTP on 127.0.0.1: the token as a Bearer header (never a
+// cookie) on API calls and events, the image key on images, Host and Origin checks, error mapping, the event stream,
+// image handles and the renderer's files.
 // The API service behind it is a small fake (this tests the transport only; the e2e tests run the real service).
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieName, startServer, type RunningServer, type ServerBackend } from '../../electron/core/server/index.js';
+import { imageKey, startServer, type RunningServer, type ServerBackend } from '../../electron/core/server/index.js';
 import type { ApiCallId, ApiEventMessage } from '../../electron/core/shared/api.js';
 import { AppError } from '../../electron/core/shared/errors.js';
 import { makeTempDir, removeTempDir } from '../helpers/images.js';
@@ -86,9 +87,10 @@ afterAll(async () => {
 });
 
 describe('browser-mode server: access', () => {
-  it('listens on loopback only and prints a URL that carries a long random token', () => {
+  it('listens on loopback only and prints a URL that carries a long random token in its fragment', () => {
     expect(server.origin).toBe(`http://127.0.0.1:${server.port}`);
-    expect(server.url).toBe(`${server.origin}/?token=${server.token}`);
+    // A fragment never leaves the browser: not in a request, not in a log, not in a Referer.
+    expect(server.url).toBe(`${server.origin}/#token=${server.token}`);
     expect(server.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
@@ -99,49 +101,44 @@ describe('browser-mode server: access', () => {
     });
   });
 
-  it('swaps the token URL for an HttpOnly SameSite=Strict cookie and a redirect, and the cookie then works', async () => {
-    const reply = await request(server.port, { path: `/?token=${server.token}` });
-    expect(reply.status).toBe(303);
-    expect(reply.headers.location).toBe('/');
-    const cookie = reply.headers['set-cookie']?.[0] ?? '';
-    expect(cookie).toMatch(new RegExp(`^${cookieName(server.port)}=${server.token};`));
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const page = await request(server.port, { path: '/', headers: { Cookie: cookie.split(';')[0]! } });
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<title>TinySR</title>');
-  });
-
-  it('redirects the token URL only to a path on this server', async () => {
-    for (const [asked, landing] of [
-      [`//evil.example/?token=${server.token}`, '/evil.example/'],
-      [`/compare?token=${server.token}&item=2`, '/compare?item=2'],
-    ]) {
-      const reply = await request(server.port, { path: asked! });
-      expect(reply.status).toBe(303);
-      expect(reply.headers.location).toBe(landing);
+  it('serves the page and its scripts without the token, and never sets a cookie (cookies reach every port of 127.0.0.1)', async () => {
+    for (const url of ['/', `/?token=${server.token}`, '/assets/app.js']) {
+      const reply = await request(server.port, { path: url });
+      expect(reply.status).toBe(200);
+      expect(reply.headers['set-cookie']).toBeUndefined();
+    }
+    for (const [method, url] of [['POST', '/api/queue/list'], ['GET', '/api/image?handle=item%2F1%2Finput']] as const) {
+      const reply = await request(server.port, { method, path: url, headers: auth });
+      expect(reply.status).toBe(200);
+      expect(reply.headers['set-cookie']).toBeUndefined();
     }
   });
 
-  it('refuses a wrong token in the URL', async () => {
-    const reply = await request(server.port, { path: '/?token=guess' });
-    expect(reply.status).toBe(401);
-    expect(reply.headers['set-cookie']).toBeUndefined();
-  });
-
   it.each([
-    ['the page', 'GET', '/'],
-    ['a script', 'GET', '/assets/app.js'],
     ['an API call', 'POST', '/api/queue/list'],
     ['the event stream', 'GET', '/api/events'],
     ['an image', 'GET', '/api/image?handle=item%2F1%2Finput'],
-  ])('refuses %s without the token, or with a wrong one', async (_what, method, url) => {
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Cookie: `${cookieName(server.port)}=wrong` }] as Record<string, string>[]) {
+  ])('refuses %s without the token, with a wrong one, or with the token in a cookie or the URL', async (_what, method, url) => {
+    const callsBefore = backend.calls.length;
+    const wrong = [{}, { Authorization: 'Bearer wrong' }, { Cookie: `tinysr_token_${server.port}=${server.token}` }] as Record<string, string>[];
+    for (const headers of wrong) {
       const reply = await request(server.port, { method, path: url, headers });
       expect(reply.status).toBe(401);
       expect(reply.body).toMatch(/token/);
     }
-    expect(backend.calls.filter((c) => c.call === 'queue/list')).toHaveLength(0);
+    const inUrl = await request(server.port, { method, path: `${url}${url.includes('?') ? '&' : '?'}token=${server.token}` });
+    expect(inUrl.status).toBe(401);
+    expect(backend.calls).toHaveLength(callsBefore);
+  });
+
+  it('opens images, and only images, with the image key derived from the token', async () => {
+    const key = imageKey(server.token);
+    expect(key).not.toBe(server.token);
+    const photo = await request(server.port, { path: `/api/image?handle=item%2F1%2Finput&key=${key}` });
+    expect(photo.status).toBe(200);
+    expect((await request(server.port, { path: '/api/image?handle=item%2F1%2Finput&key=wrong' })).status).toBe(401);
+    const call = await request(server.port, { method: 'POST', path: `/api/queue/list?key=${key}`, headers: { Authorization: `Bearer ${key}` } });
+    expect(call.status).toBe(401);
   });
 
   it('refuses another Host even with the token (DNS rebinding)', async () => {

@@ -1,28 +1,49 @@
-// The two real transports, with the outside world replaced at its edge: HttpBackend over a stubbed fetch and
-// EventSource (the browser-mode server's conventions), IpcBackend over a fake preload bridge (reply envelopes).
+// The two real transports, with the outside world replaced at its edge: HttpBackend over a stubbed fetch (calls and
+// the event stream, the browser-mode server's conventions), IpcBackend over a fake preload bridge (reply envelopes).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendError } from '../../electron/core/shared/api.js';
-import { HttpBackend } from '../../renderer/src/lib/backend/http-backend.js';
+import { imageKey } from '../../electron/core/server/access.js';
+import { deriveImageKey, HttpBackend, readPageToken } from '../../renderer/src/lib/backend/http-backend.js';
 import { IpcBackend, type TinySrBridge } from '../../renderer/src/lib/backend/ipc-backend.js';
 import type { RendererBackend } from '../../renderer/src/lib/backend/types.js';
 import { makeSnapshot } from './fixtures.js';
 
-class FakeEventSource {
-  static last: FakeEventSource | undefined;
-  onmessage: ((message: MessageEvent<string>) => void) | null = null;
-  onerror: (() => void) | null = null;
-  onopen: (() => void) | null = null;
-  constructor(
-    readonly url: string,
-    readonly init: EventSourceInit,
-  ) {
-    FakeEventSource.last = this;
+/** The server's event stream as a fetch Response whose chunks the test writes (`end` drops the connection). */
+class FakeStream {
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  readonly response: Response;
+  constructor() {
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => (this.controller = controller) });
+    this.response = new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  }
+  write(text: string): void {
+    this.controller.enqueue(new TextEncoder().encode(text));
   }
   deliver(data: unknown): void {
-    this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) } as MessageEvent<string>);
+    this.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
   }
-  close(): void {}
+  end(): void {
+    this.controller.close();
+  }
 }
+
+/** A fetch that answers /api/events with the next stream of `streams` (and records every request). */
+function stubEventFetch(streams: FakeStream[]): ReturnType<typeof vi.fn> {
+  const fetch = vi.fn(async (url: string) => {
+    const stream = url.endsWith('/api/events') ? streams.shift() : undefined;
+    if (stream === undefined) throw new TypeError('Failed to fetch');
+    return stream.response;
+  });
+  vi.stubGlobal('fetch', fetch);
+  return fetch;
+}
+
+/** Resolves once `condition` holds (the stream is read asynchronously). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+const ACCESS = { token: 'T0k3n', imageKey: 'k3y' };
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -45,12 +66,13 @@ async function rejection(promise: Promise<unknown>): Promise<BackendError> {
 }
 
 describe('HttpBackend', () => {
-  it('POSTs the args as JSON to /api/<call> and returns the result', async () => {
+  it('POSTs the args as JSON to /api/<call> with the token as a Bearer header, never a cookie, and returns the result', async () => {
     const snapshot = makeSnapshot([]);
     const fetch = stubFetch(200, snapshot);
-    const result = await new HttpBackend().invoke('queue/cancel', { ids: ['a'] });
+    const result = await new HttpBackend('', ACCESS).invoke('queue/cancel', { ids: ['a'] });
     expect(result).toEqual(snapshot);
-    expect(fetch).toHaveBeenCalledWith('/api/queue/cancel', expect.objectContaining({ method: 'POST', body: '{"ids":["a"]}', credentials: 'same-origin' }));
+    expect(fetch).toHaveBeenCalledWith('/api/queue/cancel', expect.objectContaining({ method: 'POST', body: '{"ids":["a"]}', headers: expect.objectContaining({ Authorization: 'Bearer T0k3n' }) }));
+    expect(fetch.mock.calls[0]![1]).not.toHaveProperty('credentials');
   });
 
   it("rebuilds the service's error data from a failed call", async () => {
@@ -68,48 +90,74 @@ describe('HttpBackend', () => {
     expect(error.message).toMatch(/Could not reach .*Failed to fetch/);
   });
 
-  it('opens one event stream and delivers only contract-valid events to their listeners', () => {
-    vi.stubGlobal('EventSource', FakeEventSource);
+  it('reads one event stream with the Bearer header and delivers only contract-valid events to their listeners', async () => {
+    const stream = new FakeStream();
+    const fetch = stubEventFetch([stream]);
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const backend = new HttpBackend();
+    const backend = new HttpBackend('', ACCESS);
     const changed: unknown[] = [];
     const notices: unknown[] = [];
     backend.on('queue/changed', (snapshot) => changed.push(snapshot));
     const stop = backend.on('engine/notice', (notice) => notices.push(notice));
-    const source = FakeEventSource.last!;
-    expect(source.url).toBe('/api/events');
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(fetch).toHaveBeenCalledWith('/api/events', expect.objectContaining({ headers: { Authorization: 'Bearer T0k3n' } }));
 
-    source.deliver({ event: 'queue/changed', payload: makeSnapshot([]) });
-    source.deliver({ event: 'engine/notice', payload: { code: 'oom-smaller-tile', message: 'smaller tiles' } });
-    source.deliver({ event: 'engine/notice', payload: { code: 'not-a-code', message: 'x' } });
-    source.deliver({ event: 'no/such-event', payload: {} });
-    source.deliver('not json');
+    stream.write('retry: 1000\n: connected\n\n');
+    stream.deliver({ event: 'queue/changed', payload: makeSnapshot([]) });
+    // A message split across chunks, with CRLF line ends, is still one message.
+    const notice = JSON.stringify({ event: 'engine/notice', payload: { code: 'oom-smaller-tile', message: 'smaller tiles' } });
+    stream.write(`data: ${notice.slice(0, 20)}`);
+    stream.write(`${notice.slice(20)}\r\n\r\n`);
+    stream.deliver({ event: 'engine/notice', payload: { code: 'not-a-code', message: 'x' } });
+    stream.deliver({ event: 'no/such-event', payload: {} });
+    stream.deliver('not json');
+    await until(() => errors.mock.calls.length === 2);
     expect(changed).toHaveLength(1);
     expect(notices).toEqual([{ code: 'oom-smaller-tile', message: 'smaller tiles' }]);
-    expect(errors).toHaveBeenCalledTimes(2);
 
     stop();
-    source.deliver({ event: 'engine/notice', payload: { code: 'oom-smaller-tile', message: 'again' } });
+    stream.deliver({ event: 'engine/notice', payload: { code: 'oom-smaller-tile', message: 'again' } });
+    stream.deliver({ event: 'queue/changed', payload: makeSnapshot([]) });
+    await until(() => changed.length === 2);
     expect(notices).toHaveLength(1);
+    backend.close();
   });
 
-  it('tells its listeners when the stream came back after a drop, not on the first open', () => {
-    vi.stubGlobal('EventSource', FakeEventSource);
-    const backend = new HttpBackend();
+  it('tells its listeners when the stream came back after a drop, not on the first open', async () => {
+    const first = new FakeStream();
+    const second = new FakeStream();
+    const fetch = stubEventFetch([first, second]);
+    const backend = new HttpBackend('', ACCESS);
     let reconnects = 0;
     backend.onReconnect(() => reconnects++);
     backend.on('queue/changed', () => {});
-    const source = FakeEventSource.last!;
-    source.onopen?.();
-    expect(reconnects).toBe(0);
-    source.onerror?.();
-    source.onopen?.();
-    expect(reconnects).toBe(1);
+    await until(() => fetch.mock.calls.length === 1);
+    first.end(); // the server went away; the backend waits its retry delay and opens the stream again
+    await until(() => reconnects === 1);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    backend.close();
   });
 
-  it('serves images through the image route and knows no file paths', () => {
-    const backend: RendererBackend = new HttpBackend();
-    expect(backend.imageUrl({ handle: 'item/a b/input' })).toBe('/api/image?handle=item%2Fa%20b%2Finput');
+  it('takes the token from the URL fragment once, keeps it in sessionStorage, and removes it from the address bar', () => {
+    const storage = new Map<string, string>();
+    const session = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v) } as Storage;
+    const replaced: string[] = [];
+    const history = { state: null, replaceState: (_s: unknown, _t: string, url: string) => void replaced.push(url) } as unknown as History;
+    const at = (hash: string): Location => ({ hash, pathname: '/', search: '?view=compare' }) as Location;
+    expect(readPageToken(at('#token=abc'), session, history)).toBe('abc');
+    expect(replaced).toEqual(['/?view=compare']);
+    expect(readPageToken(at(''), session, history)).toBe('abc'); // a reload: the fragment is gone, the tab remembers
+    expect(replaced).toHaveLength(1);
+  });
+
+  it('derives the same image key as the server, with WebCrypto', async () => {
+    const token = 'Q2hlbHNlYSB0aGUgY2F0IGlzIGEgdGVzdCB0b2tlbiEh';
+    expect(await deriveImageKey(token)).toBe(imageKey(token));
+  });
+
+  it('serves images through the image route with the image key, and knows no file paths', () => {
+    const backend: RendererBackend = new HttpBackend('', ACCESS);
+    expect(backend.imageUrl({ handle: 'item/a b/input' })).toBe('/api/image?handle=item%2Fa%20b%2Finput&key=k3y');
     expect(backend.pathsOfFiles([new File([], 'a.jpg')])).toEqual([]);
     expect(backend.pickers).toBeUndefined();
   });

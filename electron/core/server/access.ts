@@ -1,14 +1,16 @@
-// Who may talk to the browser-mode server: the per-run token (URL once, then an HttpOnly cookie, or a Bearer header),
-// and the Host/Origin checks that keep other web sites out (cross-site requests and DNS rebinding). Pure decisions on
-// request headers; the server applies them to every request before routing.
+// Who may talk to the browser-mode server: the token as a Bearer header (API calls, the event stream) or the image key
+// derived from it (image URLs only; see core/shared/browser-access.ts for why there is no cookie), and the
+// Host/Origin checks that keep other web sites out (cross-site requests and DNS rebinding). Pure decisions on request
+// headers; the server applies them to every request before routing.
 //
-// May import: node:crypto.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// May import: node:crypto, core/shared.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { IMAGE_KEY_LABEL } from '../shared/browser-access.js';
 
 export interface AccessPolicy {
-  /** The secret printed in the URL; 32 random bytes, base64url. */
+  /** The secret printed in the URL's fragment; 32 random bytes, base64url. */
   token: string;
-  /** The port the server listens on (cookies are not port-scoped, so the cookie name carries it). */
+  /** The port the server listens on. */
   port: number;
 }
 
@@ -18,14 +20,14 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** The cookie holding the token. Two servers on 127.0.0.1 share a cookie jar across ports, so each port gets its own name. */
-export function cookieName(port: number): string {
-  return `tinysr_token_${port}`;
+/** Whether `value` has the shape newToken makes (a saved token read back from disk is checked with it). */
+export function isToken(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
-/** Set-Cookie value after a valid `?token=`: invisible to scripts, never sent by another site, gone with the browser session. */
-export function tokenCookie(policy: AccessPolicy): string {
-  return `${cookieName(policy.port)}=${policy.token}; HttpOnly; SameSite=Strict; Path=/`;
+/** The key image URLs carry: HMAC-SHA256(token, IMAGE_KEY_LABEL), base64url; the page derives the same with WebCrypto. */
+export function imageKey(token: string): string {
+  return createHmac('sha256', token).update(IMAGE_KEY_LABEL).digest('base64url');
 }
 
 /** Host names a loopback server answers to. Any other Host (a rebinding attacker's domain) is refused. */
@@ -49,15 +51,6 @@ export function tokensEqual(given: string | undefined, expected: string): boolea
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
-  if (!cookieHeader) return undefined;
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
 export function bearerToken(authorization: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   return match?.[1];
@@ -66,7 +59,6 @@ export function bearerToken(authorization: string | undefined): string | undefin
 export interface RequestHeaders {
   host?: string | undefined;
   origin?: string | undefined;
-  cookie?: string | undefined;
   authorization?: string | undefined;
   'sec-fetch-site'?: string | string[] | undefined;
 }
@@ -86,13 +78,16 @@ export function checkSite(headers: RequestHeaders, policy: AccessPolicy): Access
   return { ok: true };
 }
 
-/** The token check for API, event and file requests (and the renderer's pages): the cookie or a Bearer header. */
+const NO_TOKEN = 'Missing or wrong access token: open the URL that `tinysr serve` printed (it carries #token=...), or send Authorization: Bearer <token>.';
+
+/** The token check for API calls and the event stream: `Authorization: Bearer <token>`, nothing else. */
 export function checkToken(headers: RequestHeaders, policy: AccessPolicy): AccessDecision {
-  const given = bearerToken(headers.authorization) ?? cookieValue(headers.cookie, cookieName(policy.port));
-  if (tokensEqual(given, policy.token)) return { ok: true };
-  return {
-    ok: false,
-    status: 401,
-    reason: 'Missing or wrong access token: open the URL that `tinysr serve` printed (it carries ?token=...), or send Authorization: Bearer <token>.',
-  };
+  if (tokensEqual(bearerToken(headers.authorization), policy.token)) return { ok: true };
+  return { ok: false, status: 401, reason: NO_TOKEN };
+}
+
+/** The check for image requests: the Bearer token, or the image key in the URL (an <img> cannot send a header). */
+export function checkImageAccess(headers: RequestHeaders, key: string | null, policy: AccessPolicy): AccessDecision {
+  if (key !== null && tokensEqual(key, imageKey(policy.token))) return { ok: true };
+  return checkToken(headers, policy);
 }

@@ -1,14 +1,16 @@
 // The browser-mode HTTP server: a thin transport from HTTP to the API service. Every request passes the site checks
-// (loopback Host, same Origin) and the token check, then is routed to exactly one of: the renderer's static files, one
-// API call, the event stream, or one image handle. No business logic lives here; the service validates every call.
+// (loopback Host, same Origin), then is routed to exactly one of: the renderer's static files (public: the page holds
+// no secret until it reads the token from its URL's fragment), one API call or the event stream (the Bearer token),
+// or one image handle (the token or the image key). No business logic lives here; the service validates every call.
 //
 // May import: node:http, node:net (types), node:path, ./*, core/shared.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isApiCallId, API_CALL_IDS, type ApiCallId, type ApiEventMessage } from '../shared/api.js';
+import { IMAGE_KEY_PARAM, TOKEN_FRAGMENT_PARAM } from '../shared/browser-access.js';
 import { AppError, toAppError, type AppErrorData } from '../shared/errors.js';
-import { checkSite, checkToken, newToken, tokenCookie, tokensEqual, type AccessPolicy } from './access.js';
+import { checkImageAccess, checkSite, checkToken, newToken, type AccessPolicy } from './access.js';
 import { EventStreams } from './event-stream.js';
 import { httpStatusFor } from './http-status.js';
 import { resolveStaticPath, SECURITY_HEADERS, sendFile } from './static-files.js';
@@ -34,7 +36,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** The URL to open: carries the token once, the server swaps it for a cookie. */
+  /** The URL to open: carries the token in its fragment, which the browser never sends to any server. */
   url: string;
   origin: string;
   port: number;
@@ -78,27 +80,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (url === null) return sendPlain(response, 400, `Request target "${target}" is not a path on this server.`);
     const site = checkSite(request.headers, policy);
     if (!site.ok) return refuse(response, url, site.status, site.reason);
+    if (!url.pathname.startsWith(API_PREFIX)) return handleStatic(request, response, url.pathname);
 
-    const offered = url.searchParams.get('token');
-    if (offered !== null && request.method === 'GET') {
-      if (!tokensEqual(offered, token)) return sendPlain(response, 401, 'Wrong access token in the URL: open the URL that `tinysr serve` printed.');
-      url.searchParams.delete('token');
-      // One leading slash only: `//evil.example/` in a Location header would send the browser to another site.
-      const location = `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
-      response.writeHead(303, { ...SECURITY_HEADERS, 'Set-Cookie': tokenCookie(policy), Location: location, 'Cache-Control': 'no-store' });
-      return void response.end();
-    }
-
-    const auth = checkToken(request.headers, policy);
+    const auth = url.pathname === IMAGE_PATH ? checkImageAccess(request.headers, url.searchParams.get(IMAGE_KEY_PARAM), policy) : checkToken(request.headers, policy);
     if (!auth.ok) return refuse(response, url, auth.status, auth.reason);
-
     if (url.pathname === EVENTS_PATH) {
       requireMethod(request, 'GET');
       return streams.open(response, SECURITY_HEADERS);
     }
     if (url.pathname === IMAGE_PATH) return handleImage(request, response, url.searchParams.get('handle'));
-    if (url.pathname.startsWith(API_PREFIX)) return handleCall(request, response, url.pathname.slice(API_PREFIX.length));
-    return handleStatic(request, response, url.pathname);
+    return handleCall(request, response, url.pathname.slice(API_PREFIX.length));
   }
 
   async function handleCall(request: IncomingMessage, response: ServerResponse, callId: string): Promise<void> {
@@ -138,7 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       streams.close();
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES') {
         const why = err.code === 'EADDRINUSE' ? 'is in use by another program' : 'may not be used by this user';
-        reject(new AppError('INVALID_ARGUMENT', `Port ${port} on ${LOOPBACK} ${why}: choose another with --port, or leave --port out for a free one.`, { details: { argument: 'port', port } }));
+        reject(new AppError('INVALID_ARGUMENT', `Port ${port} on ${LOOPBACK} ${why}: choose another with --port, or --port 0 for a free one.`, { details: { argument: 'port', port } }));
       } else {
         reject(err);
       }
@@ -153,7 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const origin = `http://${LOOPBACK}:${policy.port}`;
 
   return {
-    url: `${origin}/?token=${token}`,
+    url: `${origin}/#${TOKEN_FRAGMENT_PARAM}=${token}`,
     origin,
     port: policy.port,
     token,

@@ -50,11 +50,14 @@ export class JsonDocument<S extends z.ZodType> {
     return { value: parsed.data, existed: true };
   }
 
-  /** Writes `value` atomically after any save in flight; resolves when this value is on disk. */
-  save(value: z.output<S>): Promise<void> {
+  /**
+   * Writes `value` atomically after any save in flight; resolves when this value is on disk. `mode` sets the file's
+   * permissions from its creation on (0o600 for a secret), before anything is in it.
+   */
+  save(value: z.output<S>, mode?: number): Promise<void> {
     const text = `${JSON.stringify(value, null, 2)}\n`;
     const next = this.saving.then(() =>
-      writeFileAtomically(this.file, { overwrite: true }, (temp) => fs.writeFile(temp, text, 'utf8')),
+      writeFileAtomically(this.file, { overwrite: true }, (temp) => fs.writeFile(temp, text, { encoding: 'utf8', ...(mode === undefined ? {} : { mode }) })),
     );
     // A failed save must not block the next one; the caller of this save still sees the error.
     this.saving = next.catch(() => undefined);

@@ -11,7 +11,7 @@ export const ROOT = packageRoot();
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'e2e-screenshots');
 const BIN = path.join(ROOT, 'bin', 'tinysr.js');
 const STOP_GRACE_MS = 30_000;
-const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]+)/;
+const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+)\/#token=([A-Za-z0-9_-]+)/;
 
 export interface ServeOptions {
   /** Where settings and the persisted queue live; reuse it to restart "the same app". */
@@ -20,6 +20,8 @@ export interface ServeOptions {
   homeDir: string;
   /** Whether the test needs the built renderer (API-only tests do not). Default true. */
   needsRenderer?: boolean;
+  /** The serve options besides the data folder and threads; default `--port 0` (a free port, not the last run's). */
+  args?: readonly string[];
 }
 
 export interface ServeProcess {
@@ -50,7 +52,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   assertBuilt(options.needsRenderer ?? true);
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', options.dataDir, '--threads', '1'], {
+  const child = spawn(process.execPath, [BIN, 'serve', ...(options.args ?? ['--port', '0']), '--data-dir', options.dataDir, '--threads', '1'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,8 +1,11 @@
 // Browser mode's backend: `tinysr serve` on 127.0.0.1. Calls are `POST /api/<call id>` with the args as JSON; the
 // answer is the result as JSON, or a non-2xx status with `{ error: AppErrorData }`. Events arrive over one
 // Server-Sent Events stream at `/api/events`, each message the contract's ApiEventMessage `{ event, payload }`. Images are served by
-// `/api/image?handle=...`. The server authenticates the page with an HttpOnly cookie it set when the tokenised URL
-// was opened, so the page itself never holds the token.
+// `/api/image?handle=...&key=...`.
+//
+// The token (core/shared/browser-access.ts): read once from the URL's fragment into this tab's sessionStorage, sent as
+// `Authorization: Bearer` on every call and on the event stream (read with fetch, because EventSource cannot send a
+// header), and turned into the image key for image URLs. Never a cookie: those reach every server on 127.0.0.1.
 //
 // May import: electron/core/shared, ./types.
 import {
@@ -17,22 +20,63 @@ import {
   type ApiResult,
   type ImageRef,
 } from '../../../../electron/core/shared/api.js';
+import { IMAGE_KEY_LABEL, IMAGE_KEY_PARAM, TOKEN_FRAGMENT_PARAM, TOKEN_STORAGE_KEY } from '../../../../electron/core/shared/browser-access.js';
 import type { RendererBackend } from './types.js';
 
 type AnyListener = (payload: unknown) => void;
+
+/** How long the event stream waits before it reconnects after a drop (what the server's `retry:` line says). */
+const RECONNECT_MS = 1000;
+
+/** The page's access: the token for calls and events, the image key for image URLs; empty when the page has none. */
+export interface PageAccess {
+  token: string;
+  imageKey: string;
+}
+
+/**
+ * The token this tab was opened with: from the URL's fragment (`#token=...`, then removed from the address bar and
+ * history so it is not bookmarked or shared by accident) or, after a reload, from this tab's sessionStorage.
+ */
+export function readPageToken(location: Location, storage: Storage, history: History): string {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const given = fragment.get(TOKEN_FRAGMENT_PARAM);
+  if (given !== null) {
+    storage.setItem(TOKEN_STORAGE_KEY, given);
+    fragment.delete(TOKEN_FRAGMENT_PARAM);
+    const rest = fragment.toString();
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest === '' ? '' : `#${rest}`}`);
+    return given;
+  }
+  return storage.getItem(TOKEN_STORAGE_KEY) ?? '';
+}
+
+/** The image key for `token`: HMAC-SHA256(token, IMAGE_KEY_LABEL), base64url (the server's access.ts derives the same). */
+export async function deriveImageKey(token: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey('raw', encoder.encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(IMAGE_KEY_LABEL)));
+  return btoa(String.fromCharCode(...mac)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 
 export class HttpBackend implements RendererBackend {
   readonly mode = 'browser' as const;
   readonly #base: string;
   readonly #listeners = new Map<ApiEventId, Set<AnyListener>>();
   readonly #reconnectListeners = new Set<() => void>();
-  #events: EventSource | undefined;
-  /** Whether the stream dropped since it last opened (EventSource reconnects by itself; events sent meanwhile are lost). */
+  readonly #access: PageAccess;
+  /** Stops the event stream; set while it runs. */
+  #events: AbortController | undefined;
+  /** Whether the stream dropped since it last opened (it reconnects by itself; events sent meanwhile are lost). */
   #dropped = false;
 
-  /** @param base the server's origin and path prefix, `''` for the page's own origin. */
-  constructor(base = '') {
+  /**
+   * @param base the server's origin and path prefix, `''` for the page's own origin.
+   * @param access the token and image key (connectBackend reads them from the page; empty: every call gets a 401).
+   */
+  constructor(base = '', access: PageAccess = { token: '', imageKey: '' }) {
     this.#base = base;
+    this.#access = access;
   }
 
   async invoke<K extends ApiCallId>(call: K, args: ApiArgs<K>): Promise<ApiResult<K>> {
@@ -40,8 +84,7 @@ export class HttpBackend implements RendererBackend {
     try {
       response = await fetch(`${this.#base}/api/${call}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${this.#access.token}` },
         body: JSON.stringify(args),
       });
     } catch (err) {
@@ -81,7 +124,7 @@ export class HttpBackend implements RendererBackend {
   }
 
   imageUrl(image: ImageRef): string {
-    return `${this.#base}/api/image?handle=${encodeURIComponent(image.handle)}`;
+    return `${this.#base}/api/image?handle=${encodeURIComponent(image.handle)}&${IMAGE_KEY_PARAM}=${encodeURIComponent(this.#access.imageKey)}`;
   }
 
   /** A plain browser never sees the paths of dropped files; the user types or pastes paths on the server instead. */
@@ -91,23 +134,56 @@ export class HttpBackend implements RendererBackend {
 
   /** Stops the event stream (tests and page unload). */
   close(): void {
-    this.#events?.close();
+    this.#events?.abort();
     this.#events = undefined;
   }
 
   #openEvents(): void {
     if (this.#events !== undefined) return;
-    const source = new EventSource(`${this.#base}/api/events`, { withCredentials: true });
-    source.onmessage = (message: MessageEvent<string>) => this.#dispatch(message.data);
-    source.onerror = () => {
+    const stop = new AbortController();
+    this.#events = stop;
+    void this.#streamEvents(stop.signal);
+  }
+
+  /** Reads the event stream until close(), reconnecting after every drop as EventSource would. */
+  async #streamEvents(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const response = await fetch(`${this.#base}/api/events`, { headers: { Authorization: `Bearer ${this.#access.token}` }, cache: 'no-store', signal });
+        if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
+        if (this.#dropped) {
+          this.#dropped = false;
+          for (const listener of this.#reconnectListeners) listener();
+        }
+        await this.#readMessages(response.body);
+      } catch {
+        if (signal.aborted) return;
+      }
       this.#dropped = true;
-    };
-    source.onopen = () => {
-      if (!this.#dropped) return;
-      this.#dropped = false;
-      for (const listener of this.#reconnectListeners) listener();
-    };
-    this.#events = source;
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+    }
+  }
+
+  /** Splits the SSE text into messages (blank-line separated) and dispatches each one's `data:` lines. */
+  async #readMessages(body: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).replace(/^ /, ''))
+          .join('\n');
+        buffer = buffer.slice(end + 2);
+        if (data !== '') this.#dispatch(data);
+      }
+    }
   }
 
   #dispatch(data: string): void {
