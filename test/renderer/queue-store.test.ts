@@ -96,7 +96,7 @@ describe('QueueStore', () => {
 
   it('sends each action with the ids it is about', async () => {
     const snapshot = makeSnapshot([makeItem('a')]);
-    for (const call of ['queue/start', 'queue/pause', 'queue/resume', 'queue/cancel', 'queue/retry', 'queue/remove', 'queue/clear', 'queue/update-item'] as const) {
+    for (const call of ['queue/start', 'queue/pause', 'queue/resume', 'queue/cancel', 'queue/retry', 'queue/run-again', 'queue/remove', 'queue/clear', 'queue/update-item'] as const) {
       backend.handle(call, () => snapshot);
     }
     await queue.start();
@@ -106,6 +106,7 @@ describe('QueueStore', () => {
     await queue.cancelAll();
     await queue.retry('a');
     await queue.retryFailed();
+    await queue.runAgain('a');
     await queue.remove('a');
     await queue.clearFinished();
     await queue.updateItem('a', { format: 'webp' });
@@ -118,6 +119,7 @@ describe('QueueStore', () => {
       ['queue/cancel', {}],
       ['queue/retry', { ids: ['a'] }],
       ['queue/retry', {}],
+      ['queue/run-again', { ids: ['a'] }],
       ['queue/remove', { ids: ['a'] }],
       ['queue/clear', { which: 'finished' }],
       ['queue/update-item', { ids: ['a'], set: { format: 'webp' } }],

@@ -254,6 +254,21 @@ describe('JobQueue', () => {
     expect(end.summary?.failed).toHaveLength(1); // the summary covers this run only
   });
 
+  it('runs a done item again with the settings it has now, starting an idle queue; a queued one cannot be', async () => {
+    const queue = makeQueue();
+    queue.add(images('a.png', 'b.png'));
+    queue.start();
+    await snapshotWhere(idle);
+    queue.updateItems(['item-1'], { model: 'other-x4' });
+    queue.add(images('c.png'));
+    expect(() => queue.runAgain(['item-3'])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('is queued') }));
+    events.length = 0;
+    queue.runAgain(['item-1']);
+    const end = await snapshotWhere((s) => s.status === 'idle' && s.items[0]?.state === 'done' && s.items[0]?.attempts === 2);
+    expect(end.items[0]?.result?.model).toBe('other-x4');
+    expect(engine.requests.map((r) => `${path.basename(r.input)}:${r.model}`)).toEqual(['a.png:fake-x4', 'b.png:fake-x4', 'a.png:other-x4', 'c.png:fake-x4']);
+  });
+
   it('an engine crash fails the current item with the reason, announces it, and the queue goes on', async () => {
     const queue = makeQueue();
     queue.add(images('crash-a.png', 'b.png'));

@@ -193,6 +193,10 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
       queue.retry(ids);
       return queue.snapshot();
     },
+    'queue/run-again': async ({ ids }) => {
+      queue.runAgain(ids);
+      return queue.snapshot();
+    },
     'queue/remove': async ({ ids }) => {
       queue.remove(ids);
       return queue.snapshot();

@@ -204,10 +204,26 @@ export class JobQueue {
 
   /** Failed and cancelled items back to queued (all failed ones without ids). */
   retry(ids?: readonly string[]): void {
-    const targets = ids ? ids.map((id) => this.owned(id)) : this.records.filter((r) => r.state === 'failed');
+    this.requeue(ids ? ids.map((id) => this.owned(id)) : this.records.filter((r) => r.state === 'failed'), ['failed', 'cancelled'], 'retried');
+  }
+
+  /**
+   * Finished items (done ones too) back to queued, to run with their settings as they are now (e.g. another model);
+   * an idle queue starts. The earlier output stays on disk; the overwrite policy decides the new one's name.
+   */
+  runAgain(ids: readonly string[]): void {
+    this.requeue(
+      ids.map((id) => this.owned(id)),
+      ['done', 'failed', 'cancelled'],
+      'run again',
+    );
+    if (this.status === 'idle') this.start();
+  }
+
+  private requeue(targets: QueueRecord[], allowed: readonly QueueRecord['state'][], verb: string): void {
     for (const record of targets) {
-      if (record.state !== 'failed' && record.state !== 'cancelled') {
-        throw new AppError('INVALID_ARGUMENT', `Item "${record.name}" is ${record.state}; only failed or cancelled items can be retried.`, {
+      if (!allowed.includes(record.state)) {
+        throw new AppError('INVALID_ARGUMENT', `Item "${record.name}" is ${record.state}; only ${allowed.join(', ')} items can be ${verb}.`, {
           path: record.input,
           details: { argument: 'ids', id: record.id, state: record.state },
         });

@@ -247,6 +247,12 @@ export const API_CALLS = {
   'queue/cancel': call(z.object({ ids: ItemIdsSchema.optional() }).strict(), QueueSnapshotSchema),
   /** Puts failed and cancelled items back to `queued` (errors cleared). Without `ids`: every failed item. */
   'queue/retry': call(z.object({ ids: ItemIdsSchema.optional() }).strict(), QueueSnapshotSchema),
+  /**
+   * Runs finished items again (done, failed or cancelled) with their settings as they are now, e.g. after choosing
+   * another model for them: they go back to `queued` and an idle queue starts. The earlier output stays on disk; the
+   * overwrite policy names the new one.
+   */
+  'queue/run-again': call(z.object({ ids: ItemIdsSchema }).strict(), QueueSnapshotSchema),
   /** Removes items from the list (a running one is cancelled first). Never touches files on disk. */
   'queue/remove': call(z.object({ ids: ItemIdsSchema }).strict(), QueueSnapshotSchema),
   /**

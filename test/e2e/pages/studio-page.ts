@@ -73,6 +73,16 @@ export class QueuePanel {
     await this.item(name).locator(byTestId('item-cancel')).click();
   }
 
+  /** "Run again" on a done row. */
+  async runAgain(name: string): Promise<void> {
+    await this.item(name).locator(byTestId('item-run-again')).click();
+  }
+
+  /** Finished runs of the item so far (its state must change and come back to wait on a second run). */
+  async attemptsOf(name: string): Promise<number> {
+    return Number(await this.item(name).getAttribute('data-attempts'));
+  }
+
   async pause(): Promise<void> {
     await this.page.locator(byTestId('queue-pause')).click();
   }
@@ -143,6 +153,15 @@ export class SettingsPanel {
     if ((await field.inputValue()) === dir) return; // already saved
     await field.fill(dir);
     await this.savingSettings(() => field.press('Tab'));
+  }
+
+  /** The selected image's own model ("This image" panel). */
+  async chooseItemModel(id: string): Promise<void> {
+    await openPanel(this.page.locator(byTestId('item-settings')));
+    const select = this.page.locator(byTestId('item-model'));
+    const changed = this.page.waitForResponse((response) => response.url().endsWith('/api/queue/update-item') && response.ok());
+    await select.selectOption(id);
+    await changed;
   }
 
   /** The output format for every image ("png", "jpeg", ...). */

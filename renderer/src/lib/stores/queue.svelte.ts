@@ -160,6 +160,11 @@ export class QueueStore {
     return this.#snapshotAction(() => this.#backend.invoke('queue/retry', { ids: [id] }));
   }
 
+  /** Runs a finished item again with its settings as they are now (the service starts an idle queue). */
+  runAgain(id: string): Promise<void> {
+    return this.#snapshotAction(() => this.#backend.invoke('queue/run-again', { ids: [id] }));
+  }
+
   remove(id: string): Promise<void> {
     return this.#snapshotAction(() => this.#backend.invoke('queue/remove', { ids: [id] }));
   }
