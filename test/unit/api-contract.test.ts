@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createApiService, type ApiEngine, type ApiService } from '../../electron/core/api/index.js';
-import { inspectImages, renderRegionPreview } from '../../electron/core/engine/image-requests.js';
-import type { InspectRequest, JobOptions, PreviewRequest, UpscaleRequest, UpscaleResult } from '../../electron/core/engine/index.js';
+import { inspectImages, renderDisplayCopy, renderRegionPreview } from '../../electron/core/engine/image-requests.js';
+import type { DisplayRequest, InspectRequest, JobOptions, PreviewRequest, UpscaleRequest, UpscaleResult } from '../../electron/core/engine/index.js';
 import { PreviewRequestSchema } from '../../electron/core/shared/engine-protocol.js';
 import { packageRoot } from '../../electron/core/models/index.js';
 import {
@@ -23,7 +23,7 @@ import {
   type Backend,
   type QueueSnapshot,
 } from '../../electron/core/shared/api.js';
-import { makeTempDir, removeTempDir, writeNotAnImage, writeTestImage } from '../helpers/images.js';
+import { makeTempDir, readMetadata, removeTempDir, writeNotAnImage, writeTestImage } from '../helpers/images.js';
 
 const FIXTURE_MODELS = path.join(packageRoot(), 'test', 'fixtures', 'models');
 
@@ -39,6 +39,10 @@ class FakeEngine implements ApiEngine {
   }
   async probe() {
     return { model: 'generic-x4-tiny', providers: [{ name: 'cpu' as const, ok: true, ms: 3 }], auto: 'cpu' as const };
+  }
+  /** The engine's real display copy (TIFF to PNG), run in this process. */
+  display(request: DisplayRequest) {
+    return renderDisplayCopy(request);
   }
   /** The engine's real header probe, run in this process. */
   inspect(request: InspectRequest, options: JobOptions = {}) {
@@ -165,6 +169,17 @@ describe('ApiService validation', () => {
     }
     expect(events.map((e) => e.event)).toContain('item/progress');
     for (const message of events) expect(() => API_EVENTS[message.event].parse(message.payload)).not.toThrow();
+  });
+
+  it('serves a TIFF, which browsers cannot show, as a PNG copy the engine made (converted once)', async () => {
+    const input = await writeTestImage(path.join(dir, 'in', 'scan.tif'), { width: 16, height: 12, format: 'tiff' });
+    const { added } = await call('queue/add', { paths: [input] });
+    const shown = await service.resolveImage(`item/${added[0]!}/input`);
+    expect(shown.contentType).toBe('image/png');
+    expect(path.dirname(shown.path)).toBe(path.join(dir, 'data', 'display'));
+    expect(await readMetadata(shown.path)).toMatchObject({ format: 'png', width: 16, height: 12 });
+    const again = await service.resolveImage(`item/${added[0]!}/input`);
+    expect(again.path).toBe(shown.path);
   });
 
   it('lists models with licence, provenance and cost, flagging untrained ones', async () => {

@@ -11,7 +11,7 @@
 //   await service.close();                                   // the queue is saved; a running item resumes next time
 //
 // May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio (pure ./types only:
-// this process never loads sharp), core/queue, core/settings, ./preview, ./home-path.
+// this process never loads sharp), core/queue, core/settings, ./preview, ./display-copies, ./home-path.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -35,13 +35,14 @@ import { describeIssues } from '../shared/describe-issues.js';
 import { AppError, toAppError, type AppErrorData } from '../shared/errors.js';
 import { resolveItemSettings } from '../shared/settings.js';
 import { PreviewRenderer, type PreviewEngine } from './preview.js';
+import { DisplayCopies, needsDisplayCopy, type DisplayEngine } from './display-copies.js';
 import { expandHome } from './home-path.js';
 
 /**
  * The engine methods the service uses: EngineClient, EngineSupervisor, or anything with the same methods (a fake in
  * unit tests). Every image is read in the engine's process (inspect, preview), never in the service's.
  */
-export interface ApiEngine extends QueueEngine, ImageInspector, PreviewEngine {
+export interface ApiEngine extends QueueEngine, ImageInspector, PreviewEngine, DisplayEngine {
   probe(request?: ProbeRequest): Promise<ProbeReport>;
 }
 
@@ -133,6 +134,7 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
   });
   const previews = new PreviewRenderer(path.join(dataDir, 'previews'), engine);
   await fs.rm(path.join(dataDir, 'previews'), { recursive: true, force: true }); // previews never outlive a session
+  await fs.rm(path.join(dataDir, 'display'), { recursive: true, force: true }); // nor do display copies (see display-copies.ts)
   const queueProblem = await queue.restore({ resume: options.resume ?? true });
   const startupProblems = [settings.loadProblem, queueProblem?.toJSON()].filter((p): p is AppErrorData => p !== undefined);
 
@@ -234,6 +236,7 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
     'files/output-formats': async () => ({ formats: [...OUTPUT_FORMATS] }),
   };
 
+  const displayCopies = new DisplayCopies(path.join(dataDir, 'display'), engine);
   const imageFile = (handle: string): string | undefined => {
     const parts = handle.split('/');
     if (parts.length !== 3) return undefined; // exactly kind/id/which: no trailing segments that look like paths
@@ -290,6 +293,7 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
       } catch {
         throw new AppError('INPUT_NOT_FOUND', `The image "${file}" no longer exists; it may have been moved or deleted.`, { path: file });
       }
+      if (needsDisplayCopy(file)) return { path: await displayCopies.copyOf(file), contentType: 'image/png' };
       return { path: file, contentType };
     },
     async close() {

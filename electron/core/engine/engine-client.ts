@@ -17,6 +17,7 @@ import { packageRoot } from '../models/index.js';
 import { describeIssues } from '../shared/describe-issues.js';
 import {
   EngineConfigSchema,
+  DisplayRequestSchema,
   InspectRequestSchema,
   PreviewRequestSchema,
   ProbeRequestSchema,
@@ -25,6 +26,8 @@ import {
   type ClientMessage,
   type EngineConfig,
   type EngineEvent,
+  type DisplayRequest,
+  type DisplayResult,
   type InspectRequest,
   type InspectResult,
   type PreviewRequest,
@@ -65,8 +68,14 @@ export interface JobOptions {
   onEvent?: ((event: EngineEvent) => void) | undefined;
 }
 
-type ResultOf = { upscale: UpscaleResult; probe: ProbeReport; inspect: InspectResult; preview: PreviewResult };
-const REQUEST_SCHEMAS = { upscale: UpscaleRequestSchema, probe: ProbeRequestSchema, inspect: InspectRequestSchema, preview: PreviewRequestSchema } as const;
+type ResultOf = { upscale: UpscaleResult; probe: ProbeReport; inspect: InspectResult; preview: PreviewResult; display: DisplayResult };
+const REQUEST_SCHEMAS = {
+  upscale: UpscaleRequestSchema,
+  probe: ProbeRequestSchema,
+  inspect: InspectRequestSchema,
+  preview: PreviewRequestSchema,
+  display: DisplayRequestSchema,
+} as const;
 type RequestCall = Extract<ClientMessage, { type: 'request' }>['call'];
 
 interface Pending {
@@ -135,6 +144,11 @@ export class EngineClient {
   /** A region preview rendered in the worker: the model's and bicubic's upscale of one region, as PNGs in `request.dir`. */
   preview(request: PreviewRequest, options: JobOptions = {}): Promise<PreviewResult> {
     return this.call('preview', request, options);
+  }
+
+  /** A PNG copy of an image the browser cannot show (TIFF), written in the worker. */
+  display(request: DisplayRequest, options: JobOptions = {}): Promise<DisplayResult> {
+    return this.call('display', request, options);
   }
 
   /** Starts the worker now (requests start it on demand); resolves with its pid once it is ready. */

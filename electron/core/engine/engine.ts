@@ -36,11 +36,14 @@ import {
 } from '../models/index.js';
 import {
   EngineConfigSchema,
+  DisplayRequestSchema,
   InspectRequestSchema,
   PreviewRequestSchema,
   ProbeRequestSchema,
   UpscaleRequestSchema,
   type EngineConfig,
+  type DisplayRequest,
+  type DisplayResult,
   type InspectRequest,
   type InspectResult,
   type PreviewRequest,
@@ -71,7 +74,7 @@ import {
 } from '../tiling/index.js';
 import { ThroughputEta } from './eta.js';
 import { faultPoint } from './fault-points.js';
-import { inspectImages, renderRegionPreview } from './image-requests.js';
+import { inspectImages, renderDisplayCopy, renderRegionPreview } from './image-requests.js';
 import { probeProviders, providerOrder } from './providers.js';
 import { SessionCache } from './session-cache.js';
 import { runTileLoop, throwIfCancelled, type TilePass, type TileRunner } from './tile-loop.js';
@@ -212,6 +215,11 @@ export class Engine {
   /** Header probes of image files (format, oriented size) or why each cannot be read; see image-requests.ts. */
   inspect(request: InspectRequest, context: JobContext = {}): Promise<InspectResult> {
     return inspectImages(InspectRequestSchema.parse(request), context.signal);
+  }
+
+  /** A PNG copy of an image the browser cannot show (TIFF); see image-requests.ts. */
+  display(request: DisplayRequest, context: JobContext = {}): Promise<DisplayResult> {
+    return renderDisplayCopy(DisplayRequestSchema.parse(request), context.signal);
   }
 
   /** A region preview (model and bicubic x`scale` PNGs in the request's folder), through this engine's upscale. */

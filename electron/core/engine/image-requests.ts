@@ -1,13 +1,16 @@
-// The engine's two small image requests besides upscale, run in the engine process so their callers (the API service
-// in Electron's main process) never load sharp: `inspect` (header probes of many files) and `preview` (a region of one
-// input through the model beside the same region upscaled with bicubic). The preview's model run is the engine's own
+// The engine's small image requests besides upscale, run in the engine process so their callers (the API service
+// in Electron's main process) never load sharp: `inspect` (header probes of many files), `preview` (a region of one
+// input through the model beside the same region upscaled with bicubic) and `display` (a PNG copy of an image the
+// browser cannot decode, e.g. TIFF). The preview's model run is the engine's own
 // upscale path on a cropped file, so tiling, providers and out-of-memory recovery are the same as for a full render.
 //
 // May import: node:fs, node:path, core/imageio, core/shared, ./tile-loop.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readImageInfo, writeRegionPng, type InputFormat as ImageInputFormat } from '../imageio/index.js';
+import { readImageInfo, writeDisplayPng, writeRegionPng, type InputFormat as ImageInputFormat } from '../imageio/index.js';
 import type {
+  DisplayRequest,
+  DisplayResult,
   InputFormat,
   InspectRequest,
   InspectResult,
@@ -40,6 +43,17 @@ export async function inspectImages(request: InspectRequest, signal?: AbortSigna
     }
   }
   return { images };
+}
+
+/** The display copy of `request.input` (its folder created if missing); a file that cannot be read fails as its own. */
+export async function renderDisplayCopy(request: DisplayRequest, signal?: AbortSignal): Promise<DisplayResult> {
+  throwIfCancelled(signal);
+  await fs.mkdir(path.dirname(request.output), { recursive: true });
+  try {
+    return { output: request.output, ...(await writeDisplayPng(request.input, request.output)) };
+  } catch (error) {
+    throw toAppError(error, 'INPUT_UNREADABLE', request.input);
+  }
 }
 
 export interface PreviewContext {

@@ -40,6 +40,8 @@ export {
 export { formatDuration, ThroughputEta } from './eta.js';
 export { resolveTiling, type TileChoice } from './tile-rule.js';
 export type {
+  DisplayRequest,
+  DisplayResult,
   EngineConfig,
   EngineEvent,
   InputFormat,

@@ -21,7 +21,7 @@ export * from './types.js';
 export { readImageInfo } from './probe.js';
 export { decodeImage } from './decode.js';
 export { upscaleAlpha } from './alpha.js';
-export { writeRegionPng, type PixelRegion } from './region.js';
+export { writeDisplayPng, writeRegionPng, type PixelRegion } from './region.js';
 export { encodeImage, sweepOrphanedIccFolders } from './encode.js';
 export { writeFileAtomically, assertOutputWritable, removeLeftoverTemps, removeTempsInFlight, sweepOrphanedTemps, TEMP_PREFIX } from './atomic.js';
 export type { AtomicWriteOptions, CreatedFolders } from './atomic.js';

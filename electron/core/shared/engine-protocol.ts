@@ -104,6 +104,10 @@ const SizeSchema = z.object({ width: z.number().int().positive(), height: z.numb
 
 export const UpscaleResultSchema = z
   .object({
+
+/** A copy of an image a browser cannot show (TIFF): oriented, 8-bit sRGB PNG at `output` (replaced if there). */
+export const DisplayRequestSchema = z.object({ input: z.string().min(1), output: z.string().min(1) }).strict();
+export type DisplayRequest = z.infer<typeof DisplayRequestSchema>;
     input: z.string(),
     output: z.string(),
     model: z.string(),
@@ -179,6 +183,11 @@ export const ProgressEventSchema = z
     /** Tiles finished so far (1-based count) out of `tiles`. */
     tile: z.number().int().min(0),
     tiles: z.number().int().min(0),
+export const DisplayResultSchema = z
+  .object({ output: z.string(), width: z.number().int().positive(), height: z.number().int().positive() })
+  .strict();
+export type DisplayResult = z.infer<typeof DisplayResultSchema>;
+
     /** Milliseconds this tile took (a batch's time shared evenly between its tiles). */
     ms: z.number().min(0),
     elapsedMs: z.number().min(0),
@@ -256,6 +265,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hold'), id: RequestId, paused: z.boolean() }).strict(),
 ]);
 export type ClientMessage = z.input<typeof ClientMessageSchema>;
+        z.object({ method: z.literal('display'), params: DisplayRequestSchema }).strict(),
 export type ParsedClientMessage = z.output<typeof ClientMessageSchema>;
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
@@ -278,3 +288,4 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('protocol-error'), error: AppErrorDataSchema }).strict(),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+        z.object({ method: z.literal('display'), value: DisplayResultSchema }).strict(),

@@ -20,6 +20,8 @@ import type {
   InspectResult,
   PreviewRequest,
   PreviewResult,
+  DisplayRequest,
+  DisplayResult,
   ProbeReport,
   ProbeRequest,
   UpscaleRequest,
@@ -86,6 +88,10 @@ export class EngineSupervisor {
 
   inspect(request: InspectRequest, options: JobOptions = {}): Promise<InspectResult> {
     return this.live().then(() => this.client.inspect(request, options));
+  }
+
+  display(request: DisplayRequest, options: JobOptions = {}): Promise<DisplayResult> {
+    return this.live().then(() => this.client.display(request, options));
   }
 
   preview(request: PreviewRequest, options: JobOptions = {}): Promise<PreviewResult> {

@@ -124,6 +124,14 @@ export class QueuePanel {
     return { code: await error.getAttribute('data-code'), text: await error.innerText() };
   }
 
+  /** Waits until the row's thumbnail has loaded and returns its decoded size (a broken image never loads). */
+  async thumbnailSize(name: string): Promise<Size> {
+    const image = this.item(name).locator(`${byTestId('item-select')} img`);
+    const loaded = (el: unknown): boolean => (el as ImageElement).complete && (el as ImageElement).naturalWidth > 0;
+    await this.page.waitForFunction(loaded, await image.elementHandle(), { timeout: RUN_WAIT_MS });
+    return image.evaluate((el) => ({ width: (el as unknown as ImageElement).naturalWidth, height: (el as unknown as ImageElement).naturalHeight }));
+  }
+
   async thumbnailUrl(name: string): Promise<string> {
     const src = await this.item(name).locator(`${byTestId('item-select')} img`).getAttribute('src');
     if (src === null) throw new Error(`The queue row of ${name} has no thumbnail.`);
@@ -169,7 +177,7 @@ export class SettingsPanel {
     await openPanel(this.page.locator(byTestId('output-settings')));
     const select = this.page.locator(byTestId('output-format'));
     if ((await select.inputValue()) === format) return;
-    await this.savingSettings(() => select.selectOption(format));
+    await this.savingSettings(async () => void (await select.selectOption(format)));
   }
 
   /**
