@@ -3,7 +3,7 @@
 //
 // May import: node:util, core/shared.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { OutputFormatSchema, ProviderNameSchema, type OutputFormat, type ProviderChoice } from '../core/shared/engine-protocol.js';
+import { MAX_MEGAPIXELS, OutputFormatSchema, ProviderNameSchema, type OutputFormat, type ProviderChoice } from '../core/shared/engine-protocol.js';
 
 export interface UpscaleCommand {
   command: 'upscale';
@@ -20,6 +20,8 @@ export interface UpscaleCommand {
   existing: 'fail' | 'skip' | 'overwrite';
   nameTemplate: string | undefined;
   metadata: 'keep' | 'strip';
+  /** Largest input accepted, in megapixels; undefined: the engine's default (100). */
+  maxMegapixels: number | undefined;
 }
 
 export interface ListCommand {
@@ -61,6 +63,7 @@ const UPSCALE_OPTIONS = {
   'name-template': { type: 'string' },
   'keep-metadata': { type: 'boolean' },
   'strip-metadata': { type: 'boolean' },
+  'max-megapixels': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const LIST_OPTIONS = { ...COMMON, json: { type: 'boolean' }, model: { type: 'string', short: 'm' } } as const satisfies ParseArgsConfig['options'];
@@ -116,6 +119,7 @@ function parseUpscale(args: string[]): Command {
     existing: values['skip-existing'] ? 'skip' : values.overwrite ? 'overwrite' : 'fail',
     nameTemplate: values['name-template'],
     metadata: values['strip-metadata'] ? 'strip' : 'keep',
+    maxMegapixels: integer('max-megapixels', values['max-megapixels'], 1, MAX_MEGAPIXELS),
   };
 }
 

@@ -23,8 +23,11 @@ Folders are scanned for .jpg .png .webp .tif .avif .gif images; one bad file nev
       --skip-existing        leave outputs that already exist alone (counted as skipped)
       --overwrite            replace outputs that already exist (default: such files fail with OUTPUT_EXISTS)
       --name-template <t>    output file name from {name} {model} {scale} {ext} (default {name}_{model}_x{scale}.{ext})
-      --keep-metadata        carry EXIF/XMP/IPTC and the colour profile over (default)
+      --keep-metadata        carry EXIF, XMP and the colour profile over (default); IPTC-IIM fields (Keywords,
+                             By-line) are not written: editors mirror them into XMP, which is carried
       --strip-metadata       write no camera metadata (the provenance tag is still written)
+      --max-megapixels <n>   largest input to accept, in megapixels (default 100; the guard against decompression
+                             bombs: raise it for a file you trust)
 `;
 
 const MODELS = `tinysr models [--json]

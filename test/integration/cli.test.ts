@@ -177,5 +177,43 @@ describe('tinysr CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/tinysr upscale <files\|folders\.\.\.> -o <dir>/);
     expect(stdout).toMatch(/Exit codes: 0 all succeeded/);
+    // Issue 12: the help promised IPTC was carried while Keywords and By-line were dropped.
+    const upscale = await tinysr('upscale', '--help');
+    expect(upscale.stdout).not.toMatch(/EXIF\/XMP\/IPTC/);
+    expect(upscale.stdout).toMatch(/IPTC-IIM fields \(Keywords,\s+By-line\) are not written/);
+    expect(upscale.stdout).toMatch(/--max-megapixels <n>/);
+  });
+
+  it('follows symbolic links in a folder, with loop protection, and names a link to nothing', async () => {
+    // Issue 12: a folder of symlinks said "no images found".
+    const links = path.join(dir, 'links');
+    await fs.mkdir(links, { recursive: true });
+    await fs.symlink(path.join(dir, 'photos', 'one.jpg'), path.join(links, 'linked.jpg'));
+    await fs.symlink(path.join(dir, 'photos', 'sub'), path.join(links, 'linked folder'));
+    await fs.symlink(links, path.join(links, 'loop')); // a folder that contains itself
+    await fs.symlink(path.join(dir, 'gone.png'), path.join(links, 'dangling.png'));
+    const out = path.join(dir, 'out links');
+    const { code, stdout } = await tinysr('upscale', 'links', '-o', out, ...MODEL, '-r');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/2 upscaled, 0 skipped, 1 failed/);
+    expect(stdout).toMatch(/dangling\.png: INPUT_NOT_FOUND/);
+    expect(existsSync(path.join(out, 'linked_generic-x4-tiny_x4.png'))).toBe(true);
+    expect(existsSync(path.join(out, 'linked folder', 'deep_generic-x4-tiny_x4.png'))).toBe(true);
+  });
+
+  it('says how to resolve a name clash (not with {ext}, which both share) and how to raise the size limit', async () => {
+    await writeTestImage(path.join(dir, 'clash', 'same.jpg'), { width: 8, height: 8, format: 'jpeg' });
+    await writeTestImage(path.join(dir, 'clash', 'same.png'), { width: 8, height: 8, format: 'png' });
+    const clash = await tinysr('upscale', 'clash', '-o', path.join(dir, 'out clash'), ...MODEL);
+    expect(clash.code).toBe(1);
+    expect(clash.stdout).toMatch(/same\.png: OUTPUT_EXISTS: .*rename one of them, or upscale them into different output folders/);
+    expect(clash.stdout).not.toMatch(/\{ext\}/);
+
+    const big = await writeTestImage(path.join(dir, 'limit', 'big.png'), { width: 1100, height: 1000, format: 'png' });
+    const out = path.join(dir, 'out limit');
+    const refused = await tinysr('upscale', big, '-o', out, ...MODEL, '--max-megapixels', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/big\.png: INPUT_TOO_LARGE: .*1100x1000 \(1\.1 MP\), over the input limit of 1\.0 MP.*--max-megapixels/);
+    expect(existsSync(out)).toBe(false); // the folder this failed job created is gone again
   });
 });

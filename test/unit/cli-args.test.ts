@@ -18,6 +18,7 @@ describe('parseCommandLine', () => {
       existing: 'fail',
       nameTemplate: undefined,
       metadata: 'keep',
+      maxMegapixels: undefined,
     });
   });
 
@@ -25,6 +26,7 @@ describe('parseCommandLine', () => {
     const command = parseCommandLine([
       'upscale', 'dir', '--output', 'out dir', '--model', 'generic-x4-tiny', '--format', 'JPG', '--quality', '85', '--tile', '96',
       '--overlap', '12', '--provider', 'cpu', '--threads', '2', '-r', '--skip-existing', '--name-template', '{name}-big.{ext}', '--strip-metadata',
+      '--max-megapixels', '250',
     ]);
     expect(command).toMatchObject({
       outputDir: 'out dir',
@@ -38,6 +40,7 @@ describe('parseCommandLine', () => {
       recursive: true,
       existing: 'skip',
       nameTemplate: '{name}-big.{ext}',
+      maxMegapixels: 250,
       metadata: 'strip',
     });
     expect(parseCommandLine(['upscale', 'a.png', '-o', 'o', '--overwrite'])).toMatchObject({ existing: 'overwrite' });

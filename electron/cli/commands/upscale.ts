@@ -117,7 +117,8 @@ export async function runUpscale(command: UpscaleCommand, io: CliIo): Promise<Ex
       });
       const clash = outputsTaken.get(path.resolve(output));
       if (clash !== undefined) {
-        const error = new AppError('OUTPUT_EXISTS', `${file.path} would be written to ${output}, the same file as ${clash}; use a --name-template with {ext} or rename one input.`, {
+        // {ext} is the output's extension, the same for both: only the inputs' names or folders can tell them apart.
+        const error = new AppError('OUTPUT_EXISTS', `${file.path} would be written to ${output}, the same file as ${clash} (their names differ only in the extension); rename one of them, or upscale them into different output folders.`, {
           path: output,
         });
         failures.push({ file: file.path, error });
@@ -147,6 +148,7 @@ export async function runUpscale(command: UpscaleCommand, io: CliIo): Promise<Ex
             overlap: command.overlap,
             metadata: command.metadata,
             overwrite: command.existing === 'overwrite',
+            maxMegapixels: command.maxMegapixels,
           },
           {
             signal: cancel.signal,

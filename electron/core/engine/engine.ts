@@ -272,9 +272,10 @@ export class Engine {
     await faultPoint('decode', request.output, signal);
     throwIfCancelled(signal);
     emit({ type: 'stage', stage: 'decoding' });
+    const asked = request.maxMegapixels === undefined ? undefined : Math.round(request.maxMegapixels * 1e6);
     const image = await decodeImage(request.input, {
-      maxInputPixels: this.config.maxInputPixels ?? DEFAULT_PIXEL_LIMITS.maxInputPixels,
-      maxOutputPixels: this.config.maxOutputPixels ?? DEFAULT_PIXEL_LIMITS.maxOutputPixels,
+      maxInputPixels: asked ?? this.config.maxInputPixels ?? DEFAULT_PIXEL_LIMITS.maxInputPixels,
+      maxOutputPixels: asked === undefined ? (this.config.maxOutputPixels ?? DEFAULT_PIXEL_LIMITS.maxOutputPixels) : asked * scale * scale,
       scale,
       signal,
     });

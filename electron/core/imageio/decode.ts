@@ -56,6 +56,7 @@ export async function decodeImage(file: string, options: DecodeOptions): Promise
     xmp: metadata.xmp,
     iptc: metadata.iptc,
     density: metadata.density,
+    grey: metadata.space === 'b-w' || metadata.space === 'grey16',
   };
   return { width, height, bitDepth: info.bitDepth, rgb, alpha, source };
 }

@@ -22,6 +22,10 @@
 //   profile cannot hold RGB output, so those get sRGB. 'srgb' (or an untagged source) writes sRGB pixels, with the
 //   sRGB profile embedded when the policy is 'srgb'.
 // - 16-bit input stays 16-bit in PNG and TIFF; JPEG, WebP and AVIF are written at 8 bits.
+// - A grey source (SourceInfo.grey) gives a grey output: the model's RGB is reduced to its luma (Rec. 709 weights on
+//   the sRGB-encoded values) and written as one grey channel (PNG, TIFF, JPEG; 16 bits kept in PNG and TIFF) or as
+//   equal R, G and B where the format has no grey mode (WebP, AVIF). It carries no ICC profile: its values are the
+//   sRGB-grey the model saw (libvips would convert a grey image to RGB to attach one).
 //
 // Memory: the RGB buffer is handed to sharp as raw input without a copy (sharp wraps the same memory, see its
 // OpenInput: VImage::new_from_memory); the alpha plane is joined by libvips band-wise, so no interleaved RGBA copy is
@@ -61,7 +65,7 @@ const MAX_SIDE: Partial<Record<OutputFormat, number>> = { webp: 16383, jpeg: 655
 export async function encodeImage(image: RgbImage, options: EncodeOptions): Promise<EncodeResult> {
   validate(image, options);
   const bitDepth: BitDepth = image.bitDepth === 16 && SIXTEEN_BIT_FORMATS.has(options.format) ? 16 : 8;
-  const profile = await outputProfile(options.colorProfile, options.source);
+  const profile = options.source?.grey === true ? NO_PROFILE : await outputProfile(options.colorProfile, options.source);
   let size = 0;
   try {
     await writeFileAtomically(options.path, { overwrite: options.overwrite, signal: options.signal, beforeCommit: options.beforeCommit }, async (temp) => {
@@ -80,13 +84,18 @@ export async function encodeImage(image: RgbImage, options: EncodeOptions): Prom
 function pipelineFor(image: RgbImage, options: EncodeOptions, bitDepth: BitDepth, profile: string | undefined): Sharp {
   const { width, height } = image;
   const flatten = image.alpha !== undefined && !ALPHA_FORMATS.has(options.format);
-  let pipeline = sharp(flatten ? flattenOnWhite(image) : image.rgb, { raw: { width, height, channels: 3 }, limitInputPixels: false });
+  const rgb = flatten ? flattenOnWhite(image) : image.rgb;
+  const grey = options.source?.grey === true;
+  let pipeline = grey
+    ? sharp(lumaPlane(rgb), { raw: { width, height, channels: 1 }, limitInputPixels: false })
+    : sharp(rgb, { raw: { width, height, channels: 3 }, limitInputPixels: false });
   if (image.alpha !== undefined && !flatten) {
     // sharp's typings only list Buffer here, but joinChannel takes any typed array like its constructor does, and a
     // Uint16Array is what makes it read the plane as 16-bit.
     pipeline = pipeline.joinChannel(image.alpha as unknown as Buffer, { raw: { width, height, channels: 1 } });
   }
-  pipeline = pipeline.toColourspace(bitDepth === 16 ? 'rgb16' : 'srgb');
+  if (grey) pipeline = pipeline.toColourspace(bitDepth === 16 ? 'grey16' : 'b-w');
+  else pipeline = pipeline.toColourspace(bitDepth === 16 ? 'rgb16' : 'srgb');
   if (profile !== undefined) pipeline = pipeline.withIccProfile(profile);
   pipeline = pipeline.withDensity(options.source?.density ?? DEFAULT_DENSITY);
 
@@ -114,6 +123,13 @@ function flattenOnWhite(image: RgbImage): PixelBuffer {
     out[i + 1] = Math.round(rgb[i + 1]! * a + white);
     out[i + 2] = Math.round(rgb[i + 2]! * a + white);
   }
+  return out;
+}
+
+/** Rec. 709 luma of interleaved RGB, one sample per pixel, same depth: the grey output of a grey source. */
+function lumaPlane(rgb: PixelBuffer): PixelBuffer {
+  const out = rgb instanceof Uint16Array ? new Uint16Array(rgb.length / 3) : new Uint8Array(rgb.length / 3);
+  for (let p = 0, i = 0; p < out.length; p++, i += 3) out[p] = Math.round(0.2126 * rgb[i]! + 0.7152 * rgb[i + 1]! + 0.0722 * rgb[i + 2]!);
   return out;
 }
 
@@ -149,6 +165,8 @@ function withFormat(pipeline: Sharp, format: OutputFormat, quality: number | und
       return pipeline.avif({ quality: quality ?? DEFAULT_QUALITY.avif });
   }
 }
+
+const NO_PROFILE = { name: undefined, dispose: async (): Promise<void> => {} };
 
 /** The profile sharp converts to and embeds: a path to the source profile, 'srgb', or none (untagged sRGB). */
 async function outputProfile(policy: EncodeOptions['colorProfile'], source: SourceInfo | undefined): Promise<{ name: string | undefined; dispose: () => Promise<void> }> {

@@ -45,7 +45,7 @@ export function decodeError(error: unknown, file: string, sniffed: SniffedFormat
   const reason = firstLine(error);
   const details = { reason, sniffed: sniffed.kind === 'unknown' ? undefined : sniffed.format };
   if (/exceeds pixel limit/i.test(reason)) {
-    return new AppError('INPUT_TOO_LARGE', `Input "${file}" has more pixels than the configured limit. Raise the pixel limit if you trust this file.`, { path: file, details, cause: error });
+    return new AppError('INPUT_TOO_LARGE', `Input "${file}" has more pixels than the configured limit. If you trust this file, raise the limit (\`tinysr upscale --max-megapixels <n>\`, the \`maxMegapixels\` setting in the app).`, { path: file, details, cause: error });
   }
   if (/Input file is missing/i.test(reason)) return inputFileError(Object.assign(new Error(reason), { code: 'ENOENT' }), file);
   if (sniffed.kind === 'unknown') return notAnImage(file);

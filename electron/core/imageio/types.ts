@@ -83,6 +83,8 @@ export interface SourceInfo {
   iptc?: Buffer | undefined;
   /** Pixels per inch, when the file says. */
   density?: number | undefined;
+  /** The source stores grey samples (1 channel, or grey + alpha): its output is grey too, not RGB (see encode.ts). */
+  grey?: boolean | undefined;
 }
 
 /** A raster at some size: RGB interleaved plus an optional separate alpha plane of the same depth. */

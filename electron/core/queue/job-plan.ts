@@ -53,6 +53,7 @@ export async function planJob(item: PlannedInput, settings: ItemSettings, lookup
     quality: settings.quality,
     metadata: settings.metadata,
     overwrite: settings.overwrite === 'overwrite',
+    maxMegapixels: settings.maxMegapixels,
     ...(settings.tile === null ? {} : { tile: settings.tile }),
     ...(settings.overlap === null ? {} : { overlap: settings.overlap }),
   };

@@ -34,6 +34,9 @@ export const AppErrorDataSchema = z.object({
 
 // ---- requests -----------------------------------------------------------------------------------------------------
 
+/** The most an input limit may be raised to, in megapixels: past it, the output alone would not fit in memory. */
+export const MAX_MEGAPIXELS = 10_000;
+
 export const UpscaleRequestSchema = z
   .object({
     /** Image file to read. */
@@ -55,6 +58,11 @@ export const UpscaleRequestSchema = z
     quality: z.number().int().min(1).max(100).optional(),
     metadata: z.enum(['keep', 'strip']).default('keep'),
     overwrite: z.boolean().default(false),
+    /**
+     * Largest input accepted, in megapixels (the decompression-bomb guard); the output limit grows with it by the
+     * model's scale squared. Defaults to the engine's limits (100 MP in, 400 MP out).
+     */
+    maxMegapixels: z.number().positive().max(MAX_MEGAPIXELS).optional(),
   })
   .strict();
 export type UpscaleRequest = z.input<typeof UpscaleRequestSchema>;

@@ -5,7 +5,7 @@
 //
 // May import: zod, ./engine-protocol.
 import { z } from 'zod';
-import { OutputFormatSchema, ProviderChoiceSchema } from './engine-protocol.js';
+import { MAX_MEGAPIXELS, OutputFormatSchema, ProviderChoiceSchema } from './engine-protocol.js';
 
 export const SETTINGS_VERSION = 1;
 
@@ -40,6 +40,8 @@ export const ItemSettingsSchema = z
     nameTemplate: z.string().min(1),
     metadata: z.enum(['keep', 'strip']),
     overwrite: OverwritePolicySchema,
+    /** Largest input accepted, in megapixels (the decompression-bomb guard); raise it for a file you trust. */
+    maxMegapixels: z.number().int().min(1).max(MAX_MEGAPIXELS),
   })
   .strict();
 export type ItemSettings = z.infer<typeof ItemSettingsSchema>;
@@ -85,6 +87,7 @@ export const DEFAULT_SETTINGS: Settings = {
     nameTemplate: '{name}_{model}_x{scale}.{ext}',
     metadata: 'keep',
     overwrite: 'rename',
+    maxMegapixels: 100,
   },
   recursive: true,
   theme: 'system',
