@@ -3,7 +3,7 @@
 // killed there, with SIGTERM or with kill -9 of the command and its engine worker together, for `tinysr upscale` and
 // for `tinysr serve` with a restart. Afterwards there is no hidden temp file in the output folder, no `tinysr-icc-*`
 // folder in the temp folder (TMPDIR, one per case), no empty output folder a failed job created, and exactly one
-// output: never a `name (2).png` written again after a restart.
+// output: never a `name (2).png` written again after a restart. And parallel settings calls all land.
 //
 // Every input carries a Display P3 profile, so every encode really goes through a profile folder in TMPDIR.
 import fs from 'node:fs/promises';
@@ -132,6 +132,34 @@ class Server {
     return this.run.exited;
   }
 }
+
+describe('tinysr serve under concurrent settings calls', () => {
+  it('keeps every change of parallel settings/set calls, in the order they were made', async () => {
+    // Issue 12: three parallel calls touching different fields kept one (10 of 10 rounds).
+    const { tmp, data } = await caseFolders('serve-settings');
+    const server = await Server.start(data, { ...baseEnv, TMPDIR: tmp });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const quality = 50 + round;
+        await Promise.all([
+          server.call('settings/set', { defaults: { quality } }),
+          server.call('settings/set', { theme: round % 2 === 0 ? 'dark' : 'light' }),
+          server.call('settings/set', { recursive: round % 2 === 0 }),
+          server.call('settings/set', { defaults: { format: round % 2 === 0 ? 'webp' : 'tiff' } }),
+        ]);
+        expect(await server.call('settings/get', {})).toMatchObject({
+          theme: round % 2 === 0 ? 'dark' : 'light',
+          recursive: round % 2 === 0,
+          defaults: { quality, format: round % 2 === 0 ? 'webp' : 'tiff' },
+        });
+      }
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    const saved = JSON.parse(await fs.readFile(path.join(data, 'settings.json'), 'utf8')) as { defaults: { quality: number } };
+    expect(saved.defaults.quality).toBe(54);
+  });
+});
 
 describe('tinysr serve killed at each fault point, then started again', () => {
   it.each(CASES)('at %s by %s: after the restart the item is done with exactly one output and nothing left over', async (point, how) => {
