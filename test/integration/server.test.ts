@@ -132,6 +132,8 @@ describe('browser-mode server: access', () => {
   });
 
   it('opens images, and only images, with the image key derived from the token', async () => {
+    // The page derives the key with WebCrypto: both sides agree on this golden (test/renderer/backends.test.ts).
+    expect(imageKey('Q2hlbHNlYSB0aGUgY2F0IGlzIGEgdGVzdCB0b2tlbiEh')).toBe('oWKCqRGLOPxVUMbdzwtXyFpd_8fgH8mmRMh2_ZRMU2U');
     const key = imageKey(server.token);
     expect(key).not.toBe(server.token);
     const photo = await request(server.port, { path: `/api/image?handle=item%2F1%2Finput&key=${key}` });

@@ -2,7 +2,6 @@
 // the event stream, the browser-mode server's conventions), IpcBackend over a fake preload bridge (reply envelopes).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendError } from '../../electron/core/shared/api.js';
-import { imageKey } from '../../electron/core/server/access.js';
 import { deriveImageKey, HttpBackend, readPageToken } from '../../renderer/src/lib/backend/http-backend.js';
 import { IpcBackend, type TinySrBridge } from '../../renderer/src/lib/backend/ipc-backend.js';
 import type { RendererBackend } from '../../renderer/src/lib/backend/types.js';
@@ -40,10 +39,13 @@ function stubEventFetch(streams: FakeStream[]): ReturnType<typeof vi.fn> {
 
 /** Resolves once `condition` holds (the stream is read asynchronously). */
 async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 const ACCESS = { token: 'T0k3n', imageKey: 'k3y' };
+
+/** HMAC-SHA256(token, 'tinysr image key v1'), base64url, as computed by Node's createHmac once. */
+const IMAGE_KEY_GOLDEN = { token: 'Q2hlbHNlYSB0aGUgY2F0IGlzIGEgdGVzdCB0b2tlbiEh', key: 'oWKCqRGLOPxVUMbdzwtXyFpd_8fgH8mmRMh2_ZRMU2U' };
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -151,8 +153,8 @@ describe('HttpBackend', () => {
   });
 
   it('derives the same image key as the server, with WebCrypto', async () => {
-    const token = 'Q2hlbHNlYSB0aGUgY2F0IGlzIGEgdGVzdCB0b2tlbiEh';
-    expect(await deriveImageKey(token)).toBe(imageKey(token));
+    // The same golden is checked against the server's imageKey() in test/integration/server.test.ts.
+    expect(await deriveImageKey(IMAGE_KEY_GOLDEN.token)).toBe(IMAGE_KEY_GOLDEN.key);
   });
 
   it('serves images through the image route with the image key, and knows no file paths', () => {
