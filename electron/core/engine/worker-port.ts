@@ -22,18 +22,18 @@ interface ParentPort {
  * It must clean up synchronously and exit; the default just exits.
  */
 export function parentWorkerPort(end: () => void = () => process.exit(0)): WorkerPort {
+  const parentPort = (process as { parentPort?: ParentPort }).parentPort;
+  const send = process.send?.bind(process);
+  if (!parentPort && !send) throw new Error('The engine worker must be started by child_process.fork or utilityProcess.fork (no IPC channel).');
   process.on('SIGTERM', end);
   // Ctrl-C (and a closed terminal's hang-up) signal the whole process group; the parent decides (it sends cancel, so
   // the job ends cleanly and leaves no partial file) instead of the worker dying mid-write.
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);
-  const parentPort = (process as { parentPort?: ParentPort }).parentPort;
   if (parentPort) {
     return { post: (m) => parentPort.postMessage(m), onMessage: (h) => parentPort.on('message', (e) => h(e.data)) };
   }
-  const send = process.send?.bind(process);
-  if (!send) throw new Error('The engine worker must be started by child_process.fork or utilityProcess.fork (no IPC channel).');
   process.on('disconnect', end);
   // A job that ends after the parent went away has nobody to tell.
-  return { post: (m) => void (process.connected && send(m)), onMessage: (h) => process.on('message', h) };
+  return { post: (m) => void (process.connected && send!(m)), onMessage: (h) => process.on('message', h) };
 }
