@@ -24,13 +24,18 @@ class FakeStream {
   end(): void {
     this.controller.close();
   }
+  /** What an aborted fetch does to its body: reads fail. */
+  fail(): void {
+    this.controller.error(new DOMException('The operation was aborted.', 'AbortError'));
+  }
 }
 
 /** A fetch that answers /api/events with the next stream of `streams` (and records every request). */
 function stubEventFetch(streams: FakeStream[]): ReturnType<typeof vi.fn> {
-  const fetch = vi.fn(async (url: string) => {
+  const fetch = vi.fn(async (url: string, init?: RequestInit) => {
     const stream = url.endsWith('/api/events') ? streams.shift() : undefined;
     if (stream === undefined) throw new TypeError('Failed to fetch');
+    init?.signal?.addEventListener('abort', () => stream.fail(), { once: true });
     return stream.response;
   });
   vi.stubGlobal('fetch', fetch);
@@ -125,19 +130,44 @@ describe('HttpBackend', () => {
     backend.close();
   });
 
-  it('tells its listeners when the stream came back after a drop, not on the first open', async () => {
+  it('tells its listeners the moment the stream drops and when it came back, not on the first open', async () => {
     const first = new FakeStream();
     const second = new FakeStream();
     const fetch = stubEventFetch([first, second]);
     const backend = new HttpBackend('', ACCESS);
-    let reconnects = 0;
-    backend.onReconnect(() => reconnects++);
+    const changes: string[] = [];
+    backend.onConnectionChange((change) => changes.push(change));
     backend.on('queue/changed', () => {});
     await until(() => fetch.mock.calls.length === 1);
-    first.end(); // the server went away; the backend waits its retry delay and opens the stream again
-    await until(() => reconnects === 1);
+    expect(changes).toEqual([]);
+    first.end(); // the server went away; the backend says so, waits its retry delay and opens the stream again
+    await until(() => changes.length === 1);
+    expect(changes).toEqual(['lost']);
+    await until(() => changes.length === 2);
+    expect(changes).toEqual(['lost', 'restored']);
     expect(fetch).toHaveBeenCalledTimes(2);
     backend.close();
+  });
+
+  it('takes a stream that falls silent (a hung server, no socket closed) as lost', async () => {
+    vi.useFakeTimers();
+    try {
+      const silent = new FakeStream();
+      const fetch = stubEventFetch([silent, new FakeStream()]);
+      const backend = new HttpBackend('', ACCESS);
+      const changes: string[] = [];
+      backend.onConnectionChange((change) => changes.push(change));
+      backend.on('queue/changed', () => {});
+      await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(1));
+      silent.write(': connected\n\n');
+      await vi.advanceTimersByTimeAsync(1900);
+      expect(changes).toEqual([]);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(changes).toEqual(['lost']);
+      backend.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('takes the token from the URL fragment once, keeps it in sessionStorage, and removes it from the address bar', () => {

@@ -3,6 +3,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../../renderer/src/lib/backend/fake-backend.js';
 import { QueueStore } from '../../renderer/src/lib/stores/queue.svelte.js';
+import { AppState } from '../../renderer/src/lib/stores/app-state.svelte.js';
+import { DEFAULT_SETTINGS } from '../../electron/core/shared/settings.js';
 import { makeItem, makeSnapshot, overallOf } from './fixtures.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -204,15 +206,23 @@ describe('QueueStore', () => {
     await flush();
   });
 
-  it('reloads the queue after the event stream reconnects (events sent meanwhile are lost)', async () => {
+  it('says the server is lost at once, and reloads the queue, models and settings once it is back (events sent meanwhile are lost)', async () => {
     let listed = 0;
     backend.handle('queue/list', () => makeSnapshot(listed++ === 0 ? [] : [makeItem('late')]));
-    const stop = queue.connect();
+    backend.handle('models/list', () => ({ models: [], problems: [], defaultModel: 'x' }));
+    backend.handle('settings/get', () => DEFAULT_SETTINGS);
+    backend.handle('files/output-formats', () => ({ formats: ['png'] }));
+    const app = new AppState(backend);
+    const stop = app.start();
     await flush();
-    expect(queue.items).toEqual([]);
+    expect(app.queue.items).toEqual([]);
+    backend.lose();
+    expect(app.connection.connected).toBe(false);
     backend.reconnect();
+    expect(app.connection.connected).toBe(true);
     await flush();
-    expect(queue.items.map((item) => item.id)).toEqual(['late']);
+    expect(app.queue.items.map((item) => item.id)).toEqual(['late']);
+    expect(backend.calls.filter(({ call }) => call === 'models/list' || call === 'settings/get')).toHaveLength(4);
     stop();
     backend.reconnect();
     await flush();
@@ -239,8 +249,7 @@ describe('QueueStore', () => {
     backend.handle('queue/list', () => (listed++ === 0 ? makeSnapshot([makeItem('old')], { revision: 9 }) : makeSnapshot([makeItem('new')], { revision: 0 })));
     queue.connect();
     await flush();
-    backend.reconnect();
-    await flush();
+    await queue.refresh(); // what a reconnect does (AppState)
     expect(queue.items.map((item) => item.id)).toEqual(['new']);
     backend.emit('queue/changed', makeSnapshot([makeItem('new', { state: 'running' })], { revision: 1, status: 'running' }));
     expect(queue.items[0]?.state).toBe('running');

@@ -1,12 +1,13 @@
 // Server-Sent Events for browser mode: one `text/event-stream` response per open page, each API event written as one
 // unnamed SSE message whose data is the contract's ApiEventMessage JSON (`{"event": ..., "payload": ...}`), plus a
-// comment heartbeat so proxies and idle timers never close a quiet stream. The browser's half of `Backend.on`.
+// comment heartbeat so proxies and idle timers never close a quiet stream and the page can tell a hung server. The browser's half of `Backend.on`.
 //
 // May import: node:http (types), core/shared.
 import type { ServerResponse } from 'node:http';
 import type { ApiEventMessage } from '../shared/api.js';
 
-const HEARTBEAT_MS = 15_000;
+/** Every second: the page takes 2 s without a byte as a lost server (renderer's http-backend.ts), hung or gone. */
+const HEARTBEAT_MS = 1000;
 
 export class EventStreams {
   readonly #clients = new Set<ServerResponse>();

@@ -313,6 +313,23 @@ export class HardwarePanel {
   }
 }
 
+export class Connection {
+  constructor(private readonly page: Page) {}
+
+  /** Whether the window says it lost the server. */
+  async lost(): Promise<boolean> {
+    return this.page.locator(byTestId('connection-lost')).isVisible();
+  }
+
+  async waitForLost(): Promise<void> {
+    await this.page.locator(byTestId('connection-lost')).waitFor({ timeout: RUN_WAIT_MS });
+  }
+
+  async waitForRestored(): Promise<void> {
+    await this.page.locator(byTestId('connection-lost')).waitFor({ state: 'detached', timeout: RUN_WAIT_MS });
+  }
+}
+
 export class Layout {
   constructor(private readonly page: Page) {}
 
@@ -336,8 +353,10 @@ export class StudioPage {
   readonly layout: Layout;
   readonly notices: Notices;
   readonly hardware: HardwarePanel;
+  readonly connection: Connection;
 
   constructor(readonly page: Page) {
+    this.connection = new Connection(page);
     this.notices = new Notices(page);
     this.hardware = new HardwarePanel(page);
     this.layout = new Layout(page);

@@ -13,7 +13,7 @@ import {
   type ApiResult,
   type ImageRef,
 } from '../../../../electron/core/shared/api.js';
-import type { HostPickers, RendererBackend } from './types.js';
+import type { ConnectionChange, HostPickers, RendererBackend } from './types.js';
 
 type Handler<K extends ApiCallId> = (args: ApiArgs<K>) => ApiResult<K> | Promise<ApiResult<K>>;
 type AnyListener = (payload: unknown) => void;
@@ -30,7 +30,7 @@ export class FakeBackend implements RendererBackend {
   pickers: HostPickers | undefined = undefined;
   readonly #handlers = new Map<ApiCallId, (args: unknown) => unknown>();
   readonly #listeners = new Map<ApiEventId, Set<AnyListener>>();
-  readonly #reconnectListeners = new Set<() => void>();
+  readonly #connectionListeners = new Set<(change: ConnectionChange) => void>();
 
   /** Answers `call` with `handler` from now on. */
   handle<K extends ApiCallId>(call: K, handler: Handler<K>): this {
@@ -66,14 +66,19 @@ export class FakeBackend implements RendererBackend {
     for (const listener of this.#listeners.get(event) ?? []) listener(payload);
   }
 
-  onReconnect(listener: () => void): () => void {
-    this.#reconnectListeners.add(listener);
-    return () => this.#reconnectListeners.delete(listener);
+  onConnectionChange(listener: (change: ConnectionChange) => void): () => void {
+    this.#connectionListeners.add(listener);
+    return () => this.#connectionListeners.delete(listener);
+  }
+
+  /** Acts as a transport whose server went away. */
+  lose(): void {
+    for (const listener of [...this.#connectionListeners]) listener('lost');
   }
 
   /** Acts as a transport that dropped and came back: events may have been missed. */
   reconnect(): void {
-    for (const listener of this.#reconnectListeners) listener();
+    for (const listener of [...this.#connectionListeners]) listener('restored');
   }
 
   listenerCount(event: ApiEventId): number {

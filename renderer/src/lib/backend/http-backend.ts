@@ -1,7 +1,8 @@
 // Browser mode's backend: `tinysr serve` on 127.0.0.1. Calls are `POST /api/<call id>` with the args as JSON; the
 // answer is the result as JSON, or a non-2xx status with `{ error: AppErrorData }`. Events arrive over one
 // Server-Sent Events stream at `/api/events`, each message the contract's ApiEventMessage `{ event, payload }`. Images are served by
-// `/api/image?handle=...&key=...`.
+// `/api/image?handle=...&key=...`. A stream that ends, fails or falls silent for 2 s is a lost server: the listeners
+// hear `lost` at once and `restored` when the stream is back (it retries every second).
 //
 // The token (core/shared/browser-access.ts): read once from the URL's fragment into this tab's sessionStorage, sent as
 // `Authorization: Bearer` on every call and on the event stream (read with fetch, because EventSource cannot send a
@@ -21,12 +22,17 @@ import {
   type ImageRef,
 } from '../../../../electron/core/shared/api.js';
 import { IMAGE_KEY_LABEL, IMAGE_KEY_PARAM, TOKEN_FRAGMENT_PARAM, TOKEN_STORAGE_KEY } from '../../../../electron/core/shared/browser-access.js';
-import type { RendererBackend } from './types.js';
+import type { ConnectionChange, RendererBackend } from './types.js';
 
 type AnyListener = (payload: unknown) => void;
 
 /** How long the event stream waits before it reconnects after a drop (what the server's `retry:` line says). */
 const RECONNECT_MS = 1000;
+/**
+ * Silence after which the stream counts as lost: the server sends a heartbeat every second (core/server's
+ * event-stream.ts), so two seconds without a byte means it is gone or hung even when no socket closed.
+ */
+const SILENCE_MS = 2000;
 
 /** The page's access: the token for calls and events, the image key for image URLs; empty when the page has none. */
 export interface PageAccess {
@@ -63,7 +69,7 @@ export class HttpBackend implements RendererBackend {
   readonly mode = 'browser' as const;
   readonly #base: string;
   readonly #listeners = new Map<ApiEventId, Set<AnyListener>>();
-  readonly #reconnectListeners = new Set<() => void>();
+  readonly #connectionListeners = new Set<(change: ConnectionChange) => void>();
   readonly #access: PageAccess;
   /** Stops the event stream; set while it runs. */
   #events: AbortController | undefined;
@@ -116,10 +122,10 @@ export class HttpBackend implements RendererBackend {
     };
   }
 
-  onReconnect(listener: () => void): () => void {
-    this.#reconnectListeners.add(listener);
+  onConnectionChange(listener: (change: ConnectionChange) => void): () => void {
+    this.#connectionListeners.add(listener);
     return () => {
-      this.#reconnectListeners.delete(listener);
+      this.#connectionListeners.delete(listener);
     };
   }
 
@@ -145,44 +151,69 @@ export class HttpBackend implements RendererBackend {
     void this.#streamEvents(stop.signal);
   }
 
-  /** Reads the event stream until close(), reconnecting after every drop as EventSource would. */
+  /**
+   * Reads the event stream until close(), reconnecting after every drop as EventSource would, and tells the
+   * connection listeners when it is lost (the stream ended, failed or fell silent) and when it is back.
+   */
   async #streamEvents(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      const attempt = new AbortController();
+      const stopAttempt = (): void => attempt.abort();
+      signal.addEventListener('abort', stopAttempt, { once: true });
       try {
-        const response = await fetch(`${this.#base}/api/events`, { headers: { Authorization: `Bearer ${this.#access.token}` }, cache: 'no-store', signal });
+        const response = await fetch(`${this.#base}/api/events`, { headers: { Authorization: `Bearer ${this.#access.token}` }, cache: 'no-store', signal: attempt.signal });
         if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
         if (this.#dropped) {
           this.#dropped = false;
-          for (const listener of this.#reconnectListeners) listener();
+          this.#tell('restored');
         }
-        await this.#readMessages(response.body);
+        await this.#readMessages(response.body, attempt);
       } catch {
         if (signal.aborted) return;
+      } finally {
+        signal.removeEventListener('abort', stopAttempt);
       }
-      this.#dropped = true;
+      if (!this.#dropped) {
+        this.#dropped = true;
+        this.#tell('lost');
+      }
       await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
     }
   }
 
-  /** Splits the SSE text into messages (blank-line separated) and dispatches each one's `data:` lines. */
-  async #readMessages(body: ReadableStream<Uint8Array>): Promise<void> {
+  #tell(change: ConnectionChange): void {
+    for (const listener of [...this.#connectionListeners]) listener(change);
+  }
+
+  /**
+   * Splits the SSE text into messages (blank-line separated) and dispatches each one's `data:` lines; ends the
+   * attempt when nothing arrived for SILENCE_MS.
+   */
+  async #readMessages(body: ReadableStream<Uint8Array>, attempt: AbortController): Promise<void> {
     const reader = body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const data = buffer
-          .slice(0, end)
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).replace(/^ /, ''))
-          .join('\n');
-        buffer = buffer.slice(end + 2);
-        if (data !== '') this.#dispatch(data);
+    let silence = setTimeout(() => attempt.abort(), SILENCE_MS);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        clearTimeout(silence);
+        if (done) return;
+        silence = setTimeout(() => attempt.abort(), SILENCE_MS);
+        buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const data = buffer
+            .slice(0, end)
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).replace(/^ /, ''))
+            .join('\n');
+          buffer = buffer.slice(end + 2);
+          if (data !== '') this.#dispatch(data);
+        }
       }
+    } finally {
+      clearTimeout(silence);
     }
   }
 

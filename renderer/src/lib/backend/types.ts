@@ -7,6 +7,8 @@ import type { ApiResult, Backend, ImageRef } from '../../../../electron/core/sha
 
 export type HostMode = 'electron' | 'browser' | 'test';
 
+export type ConnectionChange = 'lost' | 'restored';
+
 /** Native dialogs. The host acts on the pick itself (the paths never pass through the page); null when cancelled. */
 export interface HostPickers {
   /** Picks image files (or folders) and adds them to the queue. */
@@ -23,8 +25,10 @@ export interface RendererBackend extends Backend {
   pathsOfFiles(files: readonly File[]): string[];
   readonly pickers?: HostPickers | undefined;
   /**
-   * Where events can be missed (browser mode's stream reconnecting after a drop): called after a reconnect, so state
-   * that mirrors the service reloads. Returns the unsubscribe. IPC never drops events and leaves it out.
+   * Where the connection can break (browser mode: the server stopped, crashed or hangs): `lost` as soon as the event
+   * stream ends or falls silent (within 2 s), `restored` once it is back (it retries by itself every second); events
+   * sent meanwhile are lost, so state that mirrors the service reloads on `restored`. Never called for the first
+   * connect. Returns the unsubscribe. IPC cannot lose its main process and leaves it out.
    */
-  onReconnect?(listener: () => void): () => void;
+  onConnectionChange?(listener: (change: ConnectionChange) => void): () => void;
 }

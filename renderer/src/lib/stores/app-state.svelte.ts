@@ -1,11 +1,12 @@
 // All of the renderer's state for one window, built around one backend: the queue, models, settings, hardware,
-// notices, region preview and comparison view. Components get it from context (`useAppState`), so a test or a
+// notices, region preview, comparison view and the connection (everything reloads when a lost server is back). Components get it from context (`useAppState`), so a test or a
 // second window can build its own with another backend.
 //
 // May import: lib/backend, ./*.
 import { createContext } from 'svelte';
 import type { RendererBackend } from '../backend/types.js';
 import { CompareStore } from './compare.svelte.js';
+import { ConnectionStore } from './connection.svelte.js';
 import { HardwareStore } from './hardware.svelte.js';
 import { ModelsStore } from './models.svelte.js';
 import { NoticesStore } from './notices.svelte.js';
@@ -21,6 +22,7 @@ export class AppState {
   readonly notices = new NoticesStore();
   readonly preview: PreviewStore;
   readonly compare = new CompareStore();
+  readonly connection = new ConnectionStore();
   readonly backend: RendererBackend;
 
   constructor(backend: RendererBackend) {
@@ -36,11 +38,17 @@ export class AppState {
   start(): () => void {
     const stopQueue = this.queue.connect();
     const stopNotices = this.notices.connect(this.backend);
+    const stopConnection = this.connection.connect(this.backend, () => {
+      void this.queue.refresh();
+      void this.models.load();
+      void this.settings.load();
+    });
     void this.models.load();
     void this.settings.load();
     return () => {
       stopQueue();
       stopNotices();
+      stopConnection();
     };
   }
 }

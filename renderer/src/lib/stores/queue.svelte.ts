@@ -63,7 +63,7 @@ export class QueueStore {
     this.#backend = backend;
   }
 
-  /** Subscribes to the service's events and loads the queue; returns the unsubscribe. */
+  /** Subscribes to the service's events and loads the queue (AppState reloads it after a lost connection); returns the unsubscribe. */
   connect(): () => void {
     const unsubscribers = [
       this.#backend.on('queue/changed', (snapshot) => this.apply(snapshot)),
@@ -75,7 +75,6 @@ export class QueueStore {
       this.#backend.on('queue/finished', (summary) => {
         this.summary = this.#unlessDismissed(summary);
       }),
-      this.#backend.onReconnect?.(() => void this.refresh()) ?? (() => {}),
     ];
     void this.refresh();
     return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
