@@ -1,5 +1,6 @@
 // Settings on disk: defaults when there is no file, a damaged or invalid file falls back to the defaults and says why,
 // an older file keeps the user's choices and gains new fields, changes are validated before they are saved atomically.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -46,7 +47,7 @@ describe('SettingsStore', () => {
   it('rejects an invalid change naming the field, and keeps the previous settings', async () => {
     const store = await SettingsStore.open(dir);
     await expect(store.update({ defaults: { nameTemplate: 'out.png' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('{name}') });
-    await expect(store.update({ defaults: { outputDir: 'relative/folder' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('absolute') });
+    await expect(store.update({ defaults: { outputDir: 'relative/folder' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('full path') });
     await expect(store.update({ defaults: { quality: 0 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('defaults.quality') });
     expect(store.settings).toEqual(DEFAULT_SETTINGS);
     expect(existsSync(file)).toBe(false);
@@ -83,6 +84,19 @@ describe('SettingsStore', () => {
     const expected = { theme: 'dark', recursive: false, defaults: { format: 'jpeg', quality: DEFAULT_SETTINGS.defaults.quality } };
     expect(store.settings).toMatchObject(expected);
     expect((await SettingsStore.open(dir)).settings).toMatchObject(expected);
+  });
+
+  it('removes the temp file a process killed mid-save left beside the settings, and nothing else', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has ended: its pid writes nothing
+    const orphan = path.join(dir, `.tinysr-settings.json.${gone}-0123456789ab.tmp.json`);
+    const live = path.join(dir, `.tinysr-settings.json.${process.pid}-0123456789ab.tmp.json`);
+    const unrelated = path.join(dir, '.tinysr-notes.txt');
+    for (const file of [orphan, live, unrelated]) {
+      await fs.writeFile(file, '{"version": 1');
+      await fs.utimes(file, new Date(0), new Date(0));
+    }
+    await SettingsStore.open(dir);
+    expect((await fs.readdir(dir)).sort()).toEqual([path.basename(live), path.basename(unrelated)].sort());
   });
 
   it('keeps the choices of a file written before newer fields existed', async () => {

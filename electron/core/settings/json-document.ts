@@ -5,7 +5,8 @@
 // May import: node:fs, zod, core/shared, core/imageio (pure ./atomic only: atomic writes).
 import fs from 'node:fs/promises';
 import type { z } from 'zod';
-import { writeFileAtomically } from '../imageio/atomic.js';
+import path from 'node:path';
+import { sweepOrphanedTemps, writeFileAtomically } from '../imageio/atomic.js';
 import { describeIssues } from '../shared/describe-issues.js';
 import { AppError, type AppErrorData } from '../shared/errors.js';
 
@@ -28,8 +29,12 @@ export class JsonDocument<S extends z.ZodType> {
     private readonly what: string,
   ) {}
 
-  /** Reads the file; a missing file gives `fallback()`, a damaged or invalid one gives `fallback()` plus the problem. */
+  /**
+   * Reads the file; a missing file gives `fallback()`, a damaged or invalid one gives `fallback()` plus the problem.
+   * The temp files a process killed mid-save left in the folder are removed first (see sweepOrphanedTemps).
+   */
   async load(fallback: () => z.output<S>): Promise<LoadedDocument<z.output<S>>> {
+    await sweepOrphanedTemps(path.dirname(this.file));
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
