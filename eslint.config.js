@@ -123,6 +123,14 @@ const LAYERS = [
     ['renderer/src/**', ...COMMON, ...SHARED, 'svelte{,/**}', 'zod'],
     'the renderer is browser code that talks to a Backend: it imports the shared contract, common code, svelte and zod only (no Node, no native modules, no core, main or preload).',
   ),
+  // Tests import the code under test from its sources; benchmarks and generators (bench/, scripts/) import the compiled
+  // app, so code both need (image statistics) lives in the app (electron/common) and never in bench/.
+  layer(
+    'tests',
+    ['test/**/*.ts'],
+    ['test/**', 'electron/**', 'renderer/src/**', 'vitest{,/**}', 'sharp', 'playwright-core', 'eslint', 'electron', 'node:**'],
+    'tests import the app (electron/, renderer/src/), their own helpers and fixtures and the test tooling: never bench/ or scripts/ (what a test and a benchmark share belongs in electron/common).',
+  ),
 ];
 
 export default tseslint.config(

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { BicubicUpsampler } from '../dist/core/tiling/index.js';
 import { centredRect, modelFolder, openModel, readRaster, ROOT, writeCrop } from './bench-support.mjs';
-import { upsampledRaster } from './image-metrics.mjs';
+import { upsampledRaster } from '../dist/common/image-metrics.js';
 
 const GUTTER = 4;
 const { values, positionals } = parseArgs({

@@ -1,7 +1,7 @@
 // Seam visibility of the app's tiled upscale on a real photo without ground truth. The photo goes through the engine
 // several times with different tilings: tile sizes for a model with free tiles (ending with one tile for the whole
 // photo when the model allows it), overlaps for a fixed-tile model (its tile cannot change). For each run:
-//   seam ratio  gradient energy of luma on the `scale` lines around each seam centre (image-metrics.mjs seamRatio)
+//   seam ratio  gradient energy of luma on the `scale` lines around each seam centre (electron/common/image-metrics.ts seamRatio)
 //               over that of all other lines, per axis and together; 1 = the seam lines are as busy as the rest;
 //   control     the same ratio on the same lines of a seamless output of the same model and photo, so content that
 //               happens to lie on those lines is told apart from a seam: the whole-photo run when the model takes
@@ -24,7 +24,7 @@ import { resultHeader } from './result-header.mjs';
 import { resolveTiling } from '../dist/core/engine/tile-rule.js';
 import { planTiles } from '../dist/core/tiling/index.js';
 import { modelFolder, openModel, readRaster, Report, ROOT, threadsLabel, writeCrop } from './bench-support.mjs';
-import { cropPlane, diffStats, luma, seamCentres, seamRatio } from './image-metrics.mjs';
+import { cropPlane, diffStats, luma, seamCentres, seamRatio } from '../dist/common/image-metrics.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -4,7 +4,7 @@
 //   tiler.json  the app's tile plan (electron/core/tiling: starts, blend weights per HR px, reflect indices) for a set
 //               of axis cases; training/tinysr_train/eval/tiler.py is a port of it and must reproduce it;
 //   psnr-y.json 8-bit RGB image pairs and their PSNR-Y as training/tinysr_train/eval/metrics.py computes it (pyiqa's
-//               studio-swing definition, reproduced there to 2e-5 dB); bench/image-metrics.mjs must reproduce it.
+//               studio-swing definition, reproduced there to 2e-5 dB); electron/common/image-metrics.ts must reproduce it.
 // Generated once and committed; rerun only when a definition changes on purpose, and say why in the commit:
 //   npm run gen:goldens     (= npm run build && node scripts/gen-goldens.mjs; needs training/.venv for psnr-y.json)
 //

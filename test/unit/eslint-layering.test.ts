@@ -2,8 +2,8 @@
 // repository's own config. The must-fail probes are the imports that the earlier deny-list let through (issue 14):
 // colorfix reaching sharp and onnxruntime through `../../`, tiling importing the queue, server and settings, shared
 // importing node:http, the renderer importing 'fs/promises' without the node: prefix, plus the engine (which had no
-// rule) and main importing the preload. Each layer also has a must-pass probe, so an allow-list that forbids
-// everything fails here as well.
+// rule), main importing the preload, and tests importing bench code or a generator script. Each layer also has a
+// must-pass probe, so an allow-list that forbids everything fails here as well.
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,9 @@ const MUST_FAIL: [file: string, code: string, target: RegExp][] = [
   ['renderer/src/lib/view/difference.ts', "import 'fs/promises';", /node:fs\/promises/],
   ['electron/core/engine/engine.ts', "import '../queue/index.js';", /electron\/core\/queue\/index/],
   ['electron/main/main.ts', "import '../preload/bridge.js';", /electron\/preload\/bridge/],
+  // Tests do not import bench code or generators (issue 14): what both need lives in electron/common.
+  ['test/unit/image-metrics.test.ts', "import '../../bench/image-metrics.mjs';", /bench\/image-metrics/],
+  ['test/integration/default-model.test.ts', "import '../../scripts/gen-default-model-golden.mjs';", /scripts\/gen-default-model-golden/],
 ];
 
 const MUST_PASS: [file: string, code: string][] = [
@@ -36,6 +39,10 @@ const MUST_PASS: [file: string, code: string][] = [
   ['renderer/src/lib/view/difference.ts', "import '../../../../electron/common/bicubic.js';\nimport '../../../../electron/core/shared/api.js';\nimport 'svelte';"],
   ['electron/core/engine/engine.ts', "import 'onnxruntime-node';\nimport '../imageio/decode.js';\nimport '../tiling/index.js';"],
   ['electron/main/main.ts', "import 'electron';\nimport '../common/ipc-bridge.js';\nimport '../core/engine/index.js';"],
+  [
+    'test/integration/default-model.test.ts',
+    "import 'vitest';\nimport 'node:path';\nimport 'sharp';\nimport '../../electron/common/image-metrics.js';\nimport '../../electron/core/engine/engine.js';\nimport '../helpers/images.js';",
+  ],
 ];
 
 describe('layering lint', () => {

@@ -1,11 +1,11 @@
 // The app's side of the cross-language goldens (test/fixtures/golden/, written by `npm run gen:goldens`): the tile plan
-// and blend weights of electron/core/tiling, and PSNR-Y of bench/image-metrics.mjs. training/tests/test_golden_fixtures.py
+// and blend weights of electron/core/tiling, and PSNR-Y of electron/common/image-metrics.ts. training/tests/test_golden_fixtures.py
 // holds the Python port (eval/tiler.py) and metric (eval/metrics.py) to the same files, so the two languages agree
 // with each other and not only with themselves.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { psnrY } from '../../bench/image-metrics.mjs';
+import { psnrY } from '../../electron/common/image-metrics.js';
 import { planTiles, reflectIndex } from '../../electron/core/tiling/index.js';
 
 const GOLDEN = path.resolve(import.meta.dirname, '..', 'fixtures', 'golden');

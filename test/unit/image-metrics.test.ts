@@ -1,6 +1,7 @@
-// The image statistics behind bench/seam-check.mjs, bench/model-speed.mjs and the default-model test, on synthetic
-// planes whose answers are known: studio-swing luma, gradient energy of ramps, box downscaling, PSNR, and the seam ratio,
-// which must stay at 1 on a seamless texture and rise on a step placed at a tile seam of a real tile plan.
+// The image statistics of electron/common/image-metrics.ts (used by bench/seam-check.mjs, bench/before-after.mjs and
+// the default-model test), on synthetic planes whose answers are known: studio-swing luma, gradient energy of ramps,
+// box downscaling, PSNR, and the seam ratio, which must stay at 1 on a seamless texture and rise on a step placed at a
+// tile seam of a real tile plan.
 import { describe, expect, it } from 'vitest';
 import {
   boxDownscale,
@@ -13,7 +14,7 @@ import {
   seamCentres,
   seamRatio,
   upsampledRaster,
-} from '../../bench/image-metrics.mjs';
+} from '../../electron/common/image-metrics.js';
 import { planTiles } from '../../electron/core/tiling/index.js';
 
 /** A plane filled by f(x, y). */
