@@ -31,6 +31,12 @@ export interface TinySrBridge {
   openImages(options: { folders: boolean }): Promise<IpcReply<ApiResult<'queue/add'> | null>>;
   /** Electron only: the native folder dialog; main saves the pick as the output folder. Null when cancelled. */
   chooseOutputFolder(): Promise<IpcReply<ApiResult<'settings/set'> | null>>;
+  /**
+   * Electron only: the desktop's file manager for a done item's result (`item/<id>/output`; main resolves the
+   * handle through the service, so no path comes from the page): `file` selects the result in its folder, `folder`
+   * opens the folder it is in.
+   */
+  showResult(options: { handle: string; reveal: 'file' | 'folder' }): Promise<IpcReply<null>>;
   /** The platform, so the renderer can show the right shortcut names (Cmd vs Ctrl). */
   platform: 'darwin' | 'win32' | 'linux' | 'other';
 }
@@ -42,8 +48,8 @@ export function callChannel(call: ApiCallId): string {
   return `${CHANNEL_PREFIX}call/${call}`;
 }
 
-/** Calls that only the Electron host offers (native dialogs); they are not part of the API contract. */
-export const HOST_CALLS = ['open-images', 'choose-output-folder'] as const;
+/** Calls that only the Electron host offers (native dialogs, the file manager); they are not part of the API contract. */
+export const HOST_CALLS = ['open-images', 'choose-output-folder', 'show-result'] as const;
 export type HostCall = (typeof HOST_CALLS)[number];
 
 export function hostChannel(call: HostCall): string {

@@ -1,11 +1,14 @@
-// Electron glue: the native dialogs behind the host calls and the File menu. What the user picks goes straight to the
-// API service (queue/add, settings/set), so these paths never travel through the renderer.
+// Electron glue: the native dialogs and the file manager behind the host calls and the File menu. What the user picks
+// goes straight to the API service (queue/add, settings/set), and a result to show is named by its handle, which the
+// service resolves, so paths never travel through the renderer.
 //
-// May import: electron, core/api (types), core/queue (image extensions), core/shared (types), ./ipc-registry (types).
-import { dialog, type BrowserWindow } from 'electron';
+// May import: node:path, electron, core/api (types), core/queue (image extensions), core/shared, ./ipc-registry (types).
+import path from 'node:path';
+import { dialog, shell, type BrowserWindow } from 'electron';
 import type { ApiService } from '../core/api/index.js';
 import { IMAGE_EXTENSIONS } from '../core/queue/index.js';
 import type { ApiResult } from '../core/shared/api.js';
+import { AppError } from '../core/shared/errors.js';
 import type { HostHandlers } from './ipc-registry.js';
 
 const IMAGE_FILTER = { name: 'Images', extensions: [...IMAGE_EXTENSIONS].map((ext) => ext.slice(1)) };
@@ -29,6 +32,15 @@ export function createDialogs(window: () => BrowserWindow | undefined, service: 
       const paths = await pick({ title: 'Choose the output folder', properties: ['openDirectory', 'createDirectory'] });
       const folder = paths?.[0];
       return folder === undefined ? null : service.invoke('settings/set', { defaults: { outputDir: folder } });
+    },
+    'show-result': async ({ handle, reveal }): Promise<null> => {
+      const result = await service.resultFile(handle);
+      if (reveal === 'file') shell.showItemInFolder(result.path);
+      else {
+        const failure = await shell.openPath(path.dirname(result.path));
+        if (failure !== '') throw new AppError('INTERNAL', `The folder ${path.dirname(result.path)} could not be opened: ${failure}`, { path: path.dirname(result.path) });
+      }
+      return null;
     },
   };
 }

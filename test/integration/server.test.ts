@@ -10,6 +10,7 @@ import { imageKey, startServer, type RunningServer, type ServerBackend } from '.
 import type { ApiCallId, ApiEventMessage } from '../../electron/core/shared/api.js';
 import { AppError } from '../../electron/core/shared/errors.js';
 import { makeTempDir, removeTempDir } from '../helpers/images.js';
+import { readStoredZip } from '../helpers/zip-reader.js';
 
 interface Reply {
   status: number;
@@ -18,14 +19,17 @@ interface Reply {
 }
 
 /** A raw HTTP request (fetch would not let us forge Host), answered in full. */
-function request(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Reply> {
+function request(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply & { raw: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: { Host: `127.0.0.1:${port}`, ...options.headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
+        });
       },
     );
     req.on('error', reject);
@@ -59,6 +63,22 @@ class FakeBackend implements ServerBackend {
     const file = this.images.get(handle);
     if (file === undefined) throw new AppError('INVALID_ARGUMENT', `No image "${handle}".`);
     return { path: file, contentType: 'image/png' };
+  }
+
+  async resultFile(handle: string): Promise<{ path: string; contentType: string; name: string }> {
+    return { ...(await this.resolveImage(handle)), name: 'photo ü_x4.png' };
+  }
+
+  async resultFiles(): Promise<Array<{ path: string; name: string }>> {
+    return [...this.images.values()].map((file, i) => ({ path: file, name: `result ${i}.png` }));
+  }
+
+  readonly uploads: { name: string; bytes: number }[] = [];
+  async upload(name: string, body: AsyncIterable<Uint8Array>): Promise<unknown> {
+    let bytes = 0;
+    for await (const chunk of body) bytes += chunk.length;
+    this.uploads.push({ name, bytes });
+    return { added: [name] };
   }
 }
 
@@ -246,6 +266,30 @@ describe('browser-mode server: events, images and files', () => {
       expect(reply.body).not.toContain('not for the browser');
     }
     expect((await request(server.port, { path: '/api/image', headers: auth })).status).toBe(400);
+  });
+
+  it('streams an upload of raw bytes to the service under its name, with the token only', async () => {
+    const bytes = Buffer.alloc(200_000, 7);
+    const upload = (headers: Record<string, string>) => request(server.port, { method: 'POST', path: `/api/upload?name=${encodeURIComponent('my phötö.png')}`, headers, body: bytes });
+    const reply = await upload({ ...auth, 'Content-Type': 'application/octet-stream' });
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ added: ['my phötö.png'] });
+    expect(backend.uploads).toEqual([{ name: 'my phötö.png', bytes: 200_000 }]);
+    expect((await upload({ 'Content-Type': 'application/octet-stream' })).status).toBe(401);
+    expect((await upload({ ...auth, 'Content-Type': 'multipart/form-data' })).status).toBe(415);
+    expect(backend.uploads).toHaveLength(1);
+  });
+
+  it('downloads one result as an attachment and every result as one ZIP, with the token only', async () => {
+    const one = await request(server.port, { path: `/api/download?handle=${encodeURIComponent('item/1/input')}`, headers: auth });
+    expect(one.status).toBe(200);
+    expect(one.headers['content-disposition']).toBe(`attachment; filename="photo __x4.png"; filename*=UTF-8''photo%20%C3%BC_x4.png`);
+    expect(one.raw).toEqual(await fs.readFile(path.join(dir, 'photo.png')));
+    const all = await request(server.port, { path: '/api/download-all', headers: auth });
+    expect(all.headers['content-type']).toBe('application/zip');
+    expect(readStoredZip(all.raw)).toEqual([{ name: 'result 0.png', data: await fs.readFile(path.join(dir, 'photo.png')) }]);
+    expect((await request(server.port, { path: '/api/download-all' })).status).toBe(401);
+    expect((await request(server.port, { path: `/api/download?handle=${encodeURIComponent('item/9/output')}`, headers: auth })).status).toBe(400);
   });
 
   it('serves the renderer with a strict CSP, index.html for client routes, and never a file outside its folder', async () => {

@@ -192,6 +192,21 @@ describe('HttpBackend', () => {
     expect(backend.imageUrl({ handle: 'item/a b/input' })).toBe('/api/image?handle=item%2Fa%20b%2Finput&key=k3y');
     expect(backend.pathsOfFiles([new File([], 'a.jpg')])).toEqual([]);
     expect(backend.pickers).toBeUndefined();
+    expect(backend.shell).toBeUndefined();
+  });
+
+  it('uploads a file as raw bytes with the token and answers as queue/add; a refusal keeps the server\'s reason', async () => {
+    const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+      if (url === '/api/upload?name=my%20ph%C3%B6t%C3%B6.png') {
+        expect(init?.headers).toEqual({ 'Content-Type': 'application/octet-stream', Authorization: 'Bearer T0k3n' });
+        return new Response(JSON.stringify({ added: ['x'], rejected: [], snapshot: makeSnapshot([]) }), { status: 200 });
+      }
+      return new Response(JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message: '"big.tif" is larger than 1 GB' } }), { status: 400 });
+    });
+    vi.stubGlobal('fetch', fetch);
+    const backend = new HttpBackend('', ACCESS);
+    expect((await backend.transfers.upload(new File(['abc'], 'my phötö.png'))).added).toEqual(['x']);
+    expect((await rejection(backend.transfers.upload(new File(['abc'], 'big.tif')))).message).toContain('larger than 1 GB');
   });
 });
 
@@ -204,6 +219,7 @@ describe('IpcBackend', () => {
       imageUrl: (handle) => `tinysr-image://image/?handle=${encodeURIComponent(handle)}`,
       openImages: async () => ({ ok: true, value: null }),
       chooseOutputFolder: async () => ({ ok: false, error: { code: 'OUTPUT_NOT_WRITABLE', message: '/ro is read-only.' } }),
+      showResult: async ({ handle }) => (handle === 'item/1/output' ? { ok: true, value: null } : { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'not a result' } }),
       platform: 'linux',
       ...overrides,
     };
@@ -223,5 +239,8 @@ describe('IpcBackend', () => {
     expect((await rejection(backend.pickers.chooseOutputFolder())).code).toBe('OUTPUT_NOT_WRITABLE');
     expect(backend.imageUrl({ handle: 'item/1/input' })).toBe('tinysr-image://image/?handle=item%2F1%2Finput');
     expect(backend.pathsOfFiles([new File([], 'a.jpg'), new File([], 'memory.png')])).toEqual(['/dropped/a.jpg']);
+    await backend.shell.showInFolder('item/1/output');
+    expect((await rejection(backend.shell.openFolder('item/2/output'))).code).toBe('INVALID_ARGUMENT');
+    expect((backend as RendererBackend).transfers).toBeUndefined();
   });
 });

@@ -38,6 +38,7 @@ function setup(dispatch: (call: ApiCallId, args: unknown) => Promise<unknown> = 
   const host: HostHandlers = {
     'open-images': async (args) => (hostCalls.push(args), null),
     'choose-output-folder': async (args) => (hostCalls.push(args), null),
+    'show-result': async (args) => (hostCalls.push(args), null),
   };
   const dispose = registerIpcHandlers<FakeEvent>({
     ipcMain: fake.ipcMain,
@@ -109,7 +110,11 @@ describe('registerIpcHandlers', () => {
     const { invoke, hostCalls } = setup();
     expect(await invoke(hostChannel('open-images'), APP, { folders: true })).toEqual({ ok: true, value: null });
     expect(await invoke(hostChannel('open-images'), APP, { folders: 'no', path: '/x' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(hostCalls).toEqual([{ folders: true }]);
+    // A result to show is named by its handle; a path (or any other field) is refused before main acts.
+    expect(await invoke(hostChannel('show-result'), APP, { handle: 'item/1/output', reveal: 'folder' })).toEqual({ ok: true, value: null });
+    expect(await invoke(hostChannel('show-result'), APP, { handle: 'item/1/output', reveal: 'folder', path: '/etc' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await invoke(hostChannel('show-result'), APP, { handle: 'item/1/output', reveal: 'delete' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(hostCalls).toEqual([{ folders: true }, { handle: 'item/1/output', reveal: 'folder' }]);
   });
 
   it('removes every handler it registered', () => {

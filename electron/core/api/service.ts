@@ -11,7 +11,7 @@
 //   await service.close();                                   // the queue is saved; a running item resumes next time
 //
 // May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio (pure ./types only:
-// this process never loads sharp), core/queue, core/settings, ./preview, ./display-copies, ./home-path.
+// this process never loads sharp), core/queue, core/settings, ./preview, ./display-copies, ./home-path, ./inbox.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -37,6 +37,7 @@ import { resolveItemSettings } from '../shared/settings.js';
 import { PreviewRenderer, type PreviewEngine } from './preview.js';
 import { DisplayCopies, needsDisplayCopy, type DisplayEngine } from './display-copies.js';
 import { expandHome } from './home-path.js';
+import { Inbox } from './inbox.js';
 
 /**
  * The engine methods the service uses: EngineClient, EngineSupervisor, or anything with the same methods (a fake in
@@ -66,6 +67,18 @@ export interface ApiService {
   onAny(listener: (message: ApiEventMessage) => void): () => void;
   /** The file an image handle stands for: an added input, an output the queue wrote, or a preview. */
   resolveImage(handle: string): Promise<{ path: string; contentType: string }>;
+  /**
+   * A written result as it is on disk (a TIFF stays a TIFF), for a download or "Show in folder": only the handles
+   * `item/<id>/output` of done items. `name` is its file name.
+   */
+  resultFile(handle: string): Promise<{ path: string; contentType: string; name: string }>;
+  /** Every result on disk of the done items, each with a name unique among them (for one archive). */
+  resultFiles(): Promise<Array<{ path: string; name: string }>>;
+  /**
+   * Browser mode's upload: streams `body` into this session's inbox as `name` (sanitised, size-limited) and adds it
+   * to the queue as `queue/add` would; a file that is not an image is refused (and not kept).
+   */
+  upload(name: string, body: AsyncIterable<Uint8Array>): Promise<ApiResult<'queue/add'>>;
   /** Problems found at startup (a damaged settings or queue file that was set aside). */
   readonly startupProblems: readonly AppErrorData[];
   /** Stops the running item (it stays queued) and saves the queue. */
@@ -237,6 +250,15 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
   };
 
   const displayCopies = new DisplayCopies(path.join(dataDir, 'display'), engine);
+  const inbox = new Inbox(path.join(dataDir, 'inbox'));
+  await inbox.removeUnused(queue.snapshot().items.map((item) => item.input));
+  /** The output file of a done item, by handle; undefined for anything else. */
+  const resultOf = (handle: string): string | undefined => {
+    const [kind, id, which, ...rest] = handle.split('/');
+    if (kind !== 'item' || id === undefined || which !== 'output' || rest.length > 0) return undefined;
+    const record = queue.find(id);
+    return record?.state === 'done' ? record.result?.output : undefined;
+  };
   const imageFile = (handle: string): string | undefined => {
     const parts = handle.split('/');
     if (parts.length !== 3) return undefined; // exactly kind/id/which: no trailing segments that look like paths
@@ -295,6 +317,44 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
       }
       if (needsDisplayCopy(file)) return { path: await displayCopies.copyOf(file), contentType: 'image/png' };
       return { path: file, contentType };
+    },
+    async resultFile(handle) {
+      const file = resultOf(handle);
+      if (file === undefined) {
+        throw new AppError('INVALID_ARGUMENT', `"${handle}" is not a finished result; only the outputs of done images can be downloaded or shown.`, {
+          details: { argument: 'handle', handle },
+        });
+      }
+      try {
+        await fs.access(file);
+      } catch {
+        throw new AppError('INPUT_NOT_FOUND', `The result "${file}" no longer exists; it may have been moved or deleted.`, { path: file });
+      }
+      return { path: file, contentType: CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', name: path.basename(file) };
+    },
+    async resultFiles() {
+      const files: Array<{ path: string; name: string }> = [];
+      const taken = new Set<string>();
+      for (const item of queue.snapshot().items) {
+        const file = item.state === 'done' ? item.result?.output : undefined;
+        if (file === undefined || files.some((f) => f.path === file)) continue;
+        if (!(await fs.access(file).then(() => true, () => false))) continue;
+        const ext = path.extname(file);
+        const stem = path.basename(file, ext);
+        let name = `${stem}${ext}`;
+        for (let n = 2; taken.has(name); n++) name = `${stem} (${n})${ext}`;
+        taken.add(name);
+        files.push({ path: file, name });
+      }
+      return files;
+    },
+    async upload(name, body) {
+      const file = await inbox.receive(name, body);
+      const answer = await handlers['queue/add']({ paths: [file] });
+      if (answer.added.length === 0) await fs.rm(file, { force: true });
+      // The inbox is the server's business: a refusal names the file as the user knows it.
+      const rejected = answer.rejected.map((r) => ({ path: path.basename(file), error: { ...r.error, message: r.error.message.replaceAll(`"${file}"`, `"${path.basename(file)}"`), path: path.basename(file) } }));
+      return { ...answer, rejected };
     },
     async close() {
       await queue.close();

@@ -1,7 +1,10 @@
 // The browser-mode HTTP server: a thin transport from HTTP to the API service. Every request passes the site checks
 // (loopback Host, same Origin), then is routed to exactly one of: the renderer's static files (public: the page holds
 // no secret until it reads the token from its URL's fragment), one API call or the event stream (the Bearer token),
-// or one image handle (the token or the image key). No business logic lives here; the service validates every call.
+// or one image handle (the token or the image key), or a file transfer (the Bearer token): an upload streamed into the
+// service's inbox (`POST /api/upload?name=`), one result as it is on disk (`GET /api/download?handle=`) or every
+// result as one store-only ZIP (`GET /api/download-all`). No business logic lives here; the service validates every
+// call.
 //
 // May import: node:http, node:net (types), node:path, ./*, core/shared.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,6 +17,7 @@ import { checkImageAccess, checkSite, checkToken, newToken, type AccessPolicy } 
 import { EventStreams } from './event-stream.js';
 import { httpStatusFor } from './http-status.js';
 import { resolveStaticPath, SECURITY_HEADERS, sendFile } from './static-files.js';
+import { planZip, writeZip } from './zip.js';
 
 /** What the server needs from the API service (core/api's ApiService satisfies it). */
 export interface ServerBackend {
@@ -23,6 +27,12 @@ export interface ServerBackend {
   onAny(listener: (message: ApiEventMessage) => void): () => void;
   /** The file behind an ImageRef handle; rejects (INVALID_ARGUMENT, INPUT_NOT_FOUND) for any other handle. */
   resolveImage(handle: string): Promise<{ path: string; contentType: string }>;
+  /** A done item's output as it is on disk (`item/<id>/output`), with its file name. */
+  resultFile(handle: string): Promise<{ path: string; contentType: string; name: string }>;
+  /** Every done item's output, each with a name unique in one archive. */
+  resultFiles(): Promise<Array<{ path: string; name: string }>>;
+  /** Streams an uploaded file into the inbox and adds it to the queue; answers as `queue/add`. */
+  upload(name: string, body: AsyncIterable<Uint8Array>): Promise<unknown>;
 }
 
 export interface ServerOptions {
@@ -50,6 +60,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const API_PREFIX = '/api/';
 const EVENTS_PATH = '/api/events';
 const IMAGE_PATH = '/api/image';
+const UPLOAD_PATH = '/api/upload';
+const DOWNLOAD_PATH = '/api/download';
+const DOWNLOAD_ALL_PATH = '/api/download-all';
 
 class HttpFailure extends Error {
   constructor(
@@ -89,6 +102,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return streams.open(response, SECURITY_HEADERS);
     }
     if (url.pathname === IMAGE_PATH) return handleImage(request, response, url.searchParams.get('handle'));
+    if (url.pathname === UPLOAD_PATH) return handleUpload(request, response, url.searchParams.get('name'));
+    if (url.pathname === DOWNLOAD_PATH) return handleDownload(request, response, url.searchParams.get('handle'));
+    if (url.pathname === DOWNLOAD_ALL_PATH) return handleDownloadAll(request, response);
     return handleCall(request, response, url.pathname.slice(API_PREFIX.length));
   }
 
@@ -109,6 +125,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!(await sendFile(response, image.path, { 'Content-Type': image.contentType, 'Cache-Control': 'no-store' }))) {
       throw new AppError('INPUT_NOT_FOUND', `The file behind image "${handle}" is gone from disk.`, { path: image.path });
     }
+  }
+
+  async function handleUpload(request: IncomingMessage, response: ServerResponse, name: string | null): Promise<void> {
+    requireMethod(request, 'POST');
+    if (!name) throw new HttpFailure(400, { code: 'INVALID_ARGUMENT', message: 'POST /api/upload needs ?name=<the file\'s name>.' });
+    // Only raw bytes: an HTML form can post elsewhere, but never with this type.
+    if (!/^application\/octet-stream\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
+      throw new HttpFailure(415, { code: 'INVALID_ARGUMENT', message: 'Uploads take Content-Type: application/octet-stream.' });
+    }
+    sendJson(response, 200, await options.backend.upload(name, request as AsyncIterable<Uint8Array>));
+  }
+
+  async function handleDownload(request: IncomingMessage, response: ServerResponse, handle: string | null): Promise<void> {
+    requireMethod(request, 'GET');
+    if (!handle) throw new HttpFailure(400, { code: 'INVALID_ARGUMENT', message: 'GET /api/download needs ?handle=item/<id>/output.' });
+    const result = await options.backend.resultFile(handle);
+    if (!(await sendFile(response, result.path, { 'Content-Type': result.contentType, 'Cache-Control': 'no-store', 'Content-Disposition': attachment(result.name) }))) {
+      throw new AppError('INPUT_NOT_FOUND', `The result "${result.name}" is gone from disk.`, { path: result.path });
+    }
+  }
+
+  async function handleDownloadAll(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    requireMethod(request, 'GET');
+    const files = await options.backend.resultFiles();
+    if (files.length === 0) throw new HttpFailure(404, { code: 'INPUT_NOT_FOUND', message: 'There are no finished results to download yet.' });
+    const plan = await planZip(files.map((f) => ({ name: f.name, file: f.path })));
+    response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/zip', 'Cache-Control': 'no-store', 'Content-Disposition': attachment('tinysr-results.zip') });
+    await writeZip(plan, response);
+    response.end();
   }
 
   async function handleStatic(request: IncomingMessage, response: ServerResponse, urlPath: string): Promise<void> {
@@ -157,6 +202,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     },
   };
+}
+
+/** `Content-Disposition` for a download named `name` (ASCII fallback plus the UTF-8 name, RFC 6266). */
+function attachment(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 function requireMethod(request: IncomingMessage, method: 'GET' | 'POST'): void {

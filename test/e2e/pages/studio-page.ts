@@ -18,6 +18,12 @@ const byTestId = (id: string): string => `[data-testid="${id}"]`;
 interface DetailsElement {
   open: boolean;
 }
+/** The page's globals a drop needs (DataTransfer and File exist in the page, not in these tests' types). */
+interface PageGlobals {
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: Uint8Array[], name: string) => unknown;
+  atob(data: string): string;
+}
 interface ImageElement {
   complete: boolean;
   naturalWidth: number;
@@ -36,12 +42,85 @@ async function openPanel(panel: Locator): Promise<void> {
 export class AddImages {
   constructor(private readonly page: Page) {}
 
-  /** Browser mode: "Add files..." opens a box for paths on the server machine. */
+  /** Browser mode: "Server paths..." opens a box for paths of files already on the server machine. */
   async addPaths(paths: readonly string[]): Promise<void> {
     const input = this.page.locator(byTestId('add-paths-input'));
-    if (!(await input.isVisible())) await this.page.locator(byTestId('add-files')).click();
+    if (!(await input.isVisible())) await this.page.locator(byTestId('add-server-paths')).click();
     await input.fill(paths.join('\n'));
     await this.page.locator(byTestId('add-paths-submit')).click();
+  }
+}
+
+export interface UploadFile {
+  name: string;
+  bytes: Buffer;
+}
+
+/** Browser mode's uploads: what "Add files..." (the browser's file picker) and a drop from the desktop send. */
+export class Uploads {
+  constructor(private readonly page: Page) {}
+
+  /** Picks files in "Add files..." and waits until every upload was answered. */
+  async pick(files: readonly UploadFile[]): Promise<void> {
+    const answered = this.answers(files.length);
+    await this.page.locator(byTestId('add-files-input')).setInputFiles(files.map((file) => ({ name: file.name, mimeType: 'application/octet-stream', buffer: file.bytes })));
+    await answered;
+  }
+
+  /** Drops files onto the drop zone as a desktop file manager would, and waits until every upload was answered. */
+  async drop(files: readonly UploadFile[]): Promise<void> {
+    const answered = this.answers(files.length);
+    const transfer = await this.page.evaluateHandle((given) => {
+      const page = globalThis as unknown as PageGlobals;
+      const data = new page.DataTransfer();
+      for (const file of given) data.items.add(new page.File([Uint8Array.from(page.atob(file.base64), (c) => c.charCodeAt(0))], file.name));
+      return data;
+    }, files.map((file) => ({ name: file.name, base64: file.bytes.toString('base64') })));
+    await this.page.locator(byTestId('drop-zone')).dispatchEvent('drop', { dataTransfer: transfer });
+    await answered;
+  }
+
+  /** Files the last add refused, each as "name — reason". */
+  async rejected(): Promise<string[]> {
+    return this.page.locator(`${byTestId('add-rejected')} li`).allInnerTexts();
+  }
+
+  /** Resolves after `count` upload answers (the page sends the files one after another). */
+  private answers(count: number): Promise<void> {
+    let seen = 0;
+    return new Promise((resolve) => {
+      const onResponse = (response: { url(): string }): void => {
+        if (!response.url().includes('/api/upload?')) return;
+        seen += 1;
+        if (seen < count) return;
+        this.page.off('response', onResponse);
+        resolve();
+      };
+      this.page.on('response', onResponse);
+    });
+  }
+}
+
+/** Browser mode's downloads; each resolves with the saved file's name and bytes. */
+export class Downloads {
+  constructor(private readonly page: Page) {}
+
+  async result(item: Locator): Promise<UploadFile> {
+    return this.save(() => item.locator(byTestId('item-download')).click());
+  }
+
+  async all(): Promise<UploadFile> {
+    return this.save(() => this.page.locator(byTestId('summary-download-all')).click());
+  }
+
+  private async save(click: () => Promise<void>): Promise<UploadFile> {
+    const started = this.page.waitForEvent('download', { timeout: RUN_WAIT_MS });
+    await click();
+    const download = await started;
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
   }
 }
 
@@ -354,8 +433,12 @@ export class StudioPage {
   readonly notices: Notices;
   readonly hardware: HardwarePanel;
   readonly connection: Connection;
+  readonly uploads: Uploads;
+  readonly downloads: Downloads;
 
   constructor(readonly page: Page) {
+    this.uploads = new Uploads(page);
+    this.downloads = new Downloads(page);
     this.connection = new Connection(page);
     this.notices = new Notices(page);
     this.hardware = new HardwarePanel(page);

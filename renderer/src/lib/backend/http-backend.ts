@@ -1,7 +1,8 @@
 // Browser mode's backend: `tinysr serve` on 127.0.0.1. Calls are `POST /api/<call id>` with the args as JSON; the
 // answer is the result as JSON, or a non-2xx status with `{ error: AppErrorData }`. Events arrive over one
 // Server-Sent Events stream at `/api/events`, each message the contract's ApiEventMessage `{ event, payload }`. Images are served by
-// `/api/image?handle=...&key=...`. A stream that ends, fails or falls silent for 2 s is a lost server: the listeners
+// `/api/image?handle=...&key=...`. Files cross the network: uploads (`POST /api/upload`), one result or all of them as
+// a ZIP (`GET /api/download`, `/api/download-all`), each with the Bearer token. A stream that ends, fails or falls silent for 2 s is a lost server: the listeners
 // hear `lost` at once and `restored` when the stream is back (it retries every second).
 //
 // The token (core/shared/browser-access.ts): read once from the URL's fragment into this tab's sessionStorage, sent as
@@ -22,7 +23,7 @@ import {
   type ImageRef,
 } from '../../../../electron/core/shared/api.js';
 import { IMAGE_KEY_LABEL, IMAGE_KEY_PARAM, TOKEN_FRAGMENT_PARAM, TOKEN_STORAGE_KEY } from '../../../../electron/core/shared/browser-access.js';
-import type { ConnectionChange, RendererBackend } from './types.js';
+import type { ConnectionChange, HostTransfers, RendererBackend } from './types.js';
 
 type AnyListener = (payload: unknown) => void;
 
@@ -131,6 +132,50 @@ export class HttpBackend implements RendererBackend {
 
   imageUrl(image: ImageRef): string {
     return `${this.#base}/api/image?handle=${encodeURIComponent(image.handle)}&${IMAGE_KEY_PARAM}=${encodeURIComponent(this.#access.imageKey)}`;
+  }
+
+  readonly transfers: HostTransfers = {
+    upload: async (file) => {
+      const response = await this.#fetch(`upload of "${file.name}"`, `/api/upload?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: file,
+      });
+      return (await response.json()) as ApiResult<'queue/add'>;
+    },
+    download: async (handle) => this.#save(await this.#fetch('download', `/api/download?handle=${encodeURIComponent(handle)}`), 'result'),
+    downloadAll: async () => this.#save(await this.#fetch('download of every result', '/api/download-all'), 'tinysr-results.zip'),
+  };
+
+  /** A transfer request with the token; a refusal becomes a BackendError with the server's reason. */
+  async #fetch(what: string, url: string, init: RequestInit = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}${url}`, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: `Bearer ${this.#access.token}` } });
+    } catch (err) {
+      throw new BackendError({ code: 'INTERNAL', message: `Could not reach the TinySR server for the ${what} (${(err as Error).message}). Is \`tinysr serve\` still running?` });
+    }
+    if (response.ok) return response;
+    const body: unknown = await response.json().catch(() => undefined);
+    const parsed = AppErrorDataSchema.safeParse((body as { error?: unknown } | undefined)?.error);
+    throw new BackendError(parsed.success ? parsed.data : { code: 'INTERNAL', message: `The server answered the ${what} with HTTP ${response.status}.` });
+  }
+
+  /** Hands a downloaded body to the browser's "save", under the name the server gave it. */
+  async #save(response: Response, fallback: string): Promise<void> {
+    const disposition = response.headers.get('Content-Disposition') ?? '';
+    const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+    const name = encoded === undefined ? fallback : decodeURIComponent(encoded);
+    const url = URL.createObjectURL(await response.blob());
+    try {
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = name;
+      link.click();
+    } finally {
+      // The click has started the download from the blob; the URL is no longer needed once it has been read.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    }
   }
 
   /** A plain browser never sees the paths of dropped files; the user types or pastes paths on the server instead. */

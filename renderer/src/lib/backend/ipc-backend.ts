@@ -14,7 +14,7 @@ import {
   type ApiResult,
   type ImageRef,
 } from '../../../../electron/core/shared/api.js';
-import type { HostPickers, RendererBackend } from './types.js';
+import type { HostPickers, HostShell, RendererBackend } from './types.js';
 
 export type TinySrBridge = NonNullable<Window['tinysr']>;
 type Reply<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -28,6 +28,7 @@ function unwrap<T>(what: string, reply: Reply<T>): T {
 export class IpcBackend implements RendererBackend {
   readonly mode = 'electron' as const;
   readonly pickers: HostPickers;
+  readonly shell: HostShell;
   readonly #bridge: TinySrBridge;
 
   constructor(bridge: TinySrBridge) {
@@ -35,6 +36,10 @@ export class IpcBackend implements RendererBackend {
     this.pickers = {
       addImages: async (options) => unwrap('The open dialog', await bridge.openImages(options)),
       chooseOutputFolder: async () => unwrap('The folder dialog', await bridge.chooseOutputFolder()),
+    };
+    this.shell = {
+      showInFolder: async (handle) => void unwrap('Show in folder', await bridge.showResult({ handle, reveal: 'file' })),
+      openFolder: async (handle) => void unwrap('Open the output folder', await bridge.showResult({ handle, reveal: 'folder' })),
     };
   }
 

@@ -39,6 +39,8 @@ export class QueueStore {
   /** True until the first snapshot arrived. */
   loading = $state(true);
   selectedId = $state<string | undefined>(undefined);
+  /** Uploads under way (browser mode): how many of how many files have been sent. */
+  uploading = $state<{ sent: number; total: number } | undefined>(undefined);
   /** Items the user cancelled that have not ended yet: they read "Cancelling..." from the click on. */
   cancelling = $state<string[]>([]);
 
@@ -127,6 +129,42 @@ export class QueueStore {
     });
     return added;
   }
+
+  /**
+   * Browser mode: uploads files the user dropped or picked, one after another, into the server's inbox; each is
+   * queued as it arrives. Files the server refused (not an image, too large) land in `rejected` with the reason.
+   * Returns how many were added.
+   */
+  async upload(files: readonly File[]): Promise<number> {
+    const transfers = this.#backend.transfers;
+    if (transfers === undefined || files.length === 0) return 0;
+    let added = 0;
+    const rejected: AddRejection[] = [];
+    this.uploading = { sent: 0, total: files.length };
+    for (const file of files) {
+      try {
+        const answer = await transfers.upload(file);
+        added += answer.added.length;
+        rejected.push(...answer.rejected.map((rejection) => ({ ...rejection, path: file.name })));
+        this.apply(answer.snapshot);
+      } catch (error) {
+        rejected.push({ path: file.name, error: errorData(error) });
+      }
+      this.uploading = { sent: this.uploading.sent + 1, total: files.length };
+    }
+    this.uploading = undefined;
+    this.rejected = rejected;
+    return added;
+  }
+
+  /** Browser mode: saves a done item's result with the browser's download. */
+  download = (item: QueueItem): Promise<void> => this.#act(async () => this.#backend.transfers?.download(item.result?.outputImage.handle ?? ''));
+  /** Browser mode: saves every done item's result as one ZIP. */
+  downloadAll = (): Promise<void> => this.#act(async () => this.#backend.transfers?.downloadAll());
+  /** Electron: shows a done item's result selected in its folder. */
+  showInFolder = (item: QueueItem): Promise<void> => this.#act(async () => this.#backend.shell?.showInFolder(item.result?.outputImage.handle ?? ''));
+  /** Electron: opens the folder a done item's result is in. */
+  openFolder = (item: QueueItem): Promise<void> => this.#act(async () => this.#backend.shell?.openFolder(item.result?.outputImage.handle ?? ''));
 
   /** Opens the host's dialog (files, or folders); the host adds the pick. Returns how many were added. */
   async addFromDialog(folders: boolean): Promise<number> {
