@@ -2,10 +2,11 @@
 
 Owns: per-image measurements for a converted x4 model: (a) consistency, PSNR between the 4x box-downscaled output and
 the input (a correct conversion keeps image structure, a scrambled one does not); (b) when a ground-truth folder is
-given, PSNR on the Y channel against HR, computed like pyiqa's `psnr` (BT.601 Y, [0,1], no border crop) so it can be
-compared with published Real-ESRGAN numbers; (c) optionally the max |module - ncnn graph| on the photo itself.
+given, PSNR on the Y channel against HR: the training side's one PSNR-Y, `tinysr_train.eval.metrics.psnr_y` (pyiqa's
+`psnr`: BT.601 studio-swing Y, [0,1], no border crop), so it can be compared with published Real-ESRGAN numbers;
+(c) optionally the max |module - ncnn graph| on the photo itself.
 Used by the `reference check` command and the report; never by tests (they must not read ../shared/data).
-May import: numpy, pillow, torch, `.ncnn_model`.
+May import: numpy, pillow, torch, `.ncnn_model`, `tinysr_train.eval.metrics`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
+from tinysr_train.eval import metrics
+
 from .ncnn_model import NcnnModel
 
-_Y_WEIGHTS = torch.tensor([65.481, 128.553, 24.966]).view(1, 3, 1, 1)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
@@ -57,12 +59,8 @@ def psnr(a: Tensor, b: Tensor) -> float:
 
 
 def psnr_y(a: Tensor, b: Tensor) -> float:
-    """pyiqa's `psnr` metric: Y = (65.481 R + 128.553 G + 24.966 B + 16) / 255 on [0,1] RGB, eps 1e-8."""
-
-    def y(x: Tensor) -> Tensor:
-        return ((x.double() * _Y_WEIGHTS.double()).sum(dim=1, keepdim=True) + 16.0) / 255.0
-
-    return psnr(y(a), y(b))
+    """PSNR-Y in dB of two 1 x 3 x H x W images in [0,1]: `eval.metrics.psnr_y` (the one definition), as a float."""
+    return float(metrics.psnr_y(a, b)[0])
 
 
 def check_photo(
