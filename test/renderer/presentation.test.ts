@@ -1,7 +1,7 @@
 // Pure presentation helpers: item state wording, pasted path lists, model facts and number formats.
 import { describe, expect, it } from 'vitest';
 import { parsePathList } from '../../renderer/src/features/drop-zone/paths.js';
-import { modelSpeed, provenanceWarning } from '../../renderer/src/features/models/model-facts.js';
+import { modelSpeed, modelSummary, modelTechnical, provenanceWarning } from '../../renderer/src/features/models/model-facts.js';
 import { itemDetail, stateLabel } from '../../renderer/src/features/queue/item-status.js';
 import { formatCount, formatEta } from '../../renderer/src/lib/view/format.js';
 import { makeItem, makeModel } from './fixtures.js';
@@ -47,8 +47,12 @@ describe('parsePathList', () => {
 
 describe('model facts', () => {
   it('prefers measured speed and warns about untrained weights', () => {
-    expect(modelSpeed(makeModel('m', { speed: { msPerMegapixel: 1500, provider: 'cuda' } }))).toBe('1.5 s per input megapixel on CUDA (measured)');
-    expect(modelSpeed(makeModel('m', { macs: 2 * 128 * 128 * 1000, costTileLr: 128 }))).toBe('2.0 GMAC per input megapixel (not measured yet)');
+    expect(modelSpeed(makeModel('m', { speed: { msPerMegapixel: 6500, provider: 'cpu' } }))).toBe('About 1 min 18 s for a 12 MP photo on the CPU, as measured on this computer.');
+    expect(modelSpeed(makeModel('m', { speed: { msPerMegapixel: 40, provider: 'cuda' } }))).toBe('Under a second for a 12 MP photo on the NVIDIA GPU (CUDA), as measured on this computer.');
+    expect(modelSpeed(makeModel('m', { macs: 2 * 128 * 128 * 1000, costTileLr: 128 }))).toBe('Not timed on this computer yet: its first image or preview times it.');
+    expect(modelSummary(makeModel('m', { summary: 'Fast, for everyday photos.' }))).toBe('Fast, for everyday photos.');
+    expect(modelSummary(makeModel('m'))).toBe('Upscales ×4. Its maker gave no description for people.');
+    expect(modelTechnical(makeModel('m', { macs: 2 * 128 * 128 * 1000, costTileLr: 128 }))).toContain('2.0 GMAC per input megapixel');
     expect(provenanceWarning(makeModel('m', { untrained: true, weights: 'random-init' }))).toMatch(/Untrained \/ random weights/);
     expect(provenanceWarning(makeModel('m'))).toBeUndefined();
   });

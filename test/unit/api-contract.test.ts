@@ -182,6 +182,24 @@ describe('ApiService validation', () => {
     expect(again.path).toBe(shown.path);
   });
 
+  it('keeps a model\'s measured speed across a restart, for its card', async () => {
+    await call('models/list', {});
+    const input = await writeTestImage(path.join(dir, 'in', 'timed.png'), { width: 16, height: 12, format: 'png' });
+    await call('queue/add', { paths: [input] });
+    const done = finished();
+    await call('queue/start', {});
+    await done;
+    const measured = (await call('models/list', {})).models.find((m) => m.id === 'generic-x4-tiny')?.speed;
+    expect(measured).toMatchObject({ provider: 'cpu', msPerMegapixel: expect.any(Number) });
+    await expect.poll(async () => fs.readFile(path.join(dir, 'data', 'model-speeds.json'), 'utf8').catch(() => '')).toContain('generic-x4-tiny');
+    await service.close();
+
+    service = await createApiService({ engine, dataDir: path.join(dir, 'data'), modelLocations: { bundledDir: FIXTURE_MODELS, userDir: undefined, digestCacheFile: undefined } });
+    const listing = await call('models/list', {});
+    expect(listing.models.find((m) => m.id === 'generic-x4-tiny')?.speed).toEqual(measured);
+    expect(listing.models.find((m) => m.id === 'tinysr-tiny')?.speed).toBeNull();
+  });
+
   it('lists models with licence, provenance and cost, flagging untrained ones', async () => {
     const listing = await call('models/list', {});
     const tiny = listing.models.find((m) => m.id === 'generic-x4-tiny');

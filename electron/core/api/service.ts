@@ -11,7 +11,8 @@
 //   await service.close();                                   // the queue is saved; a running item resumes next time
 //
 // May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio (pure ./types only:
-// this process never loads sharp), core/queue, core/settings, ./preview, ./display-copies, ./home-path, ./inbox.
+// this process never loads sharp), core/queue, core/settings, ./preview, ./display-copies, ./home-path, ./inbox,
+// ./model-speeds.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -30,6 +31,7 @@ import {
   type ApiEventPayload,
   type ApiResult,
   type ModelInfo,
+  type ModelSpeed,
 } from '../shared/api.js';
 import { describeIssues } from '../shared/describe-issues.js';
 import { AppError, toAppError, type AppErrorData } from '../shared/errors.js';
@@ -38,6 +40,7 @@ import { PreviewRenderer, type PreviewEngine } from './preview.js';
 import { DisplayCopies, needsDisplayCopy, type DisplayEngine } from './display-copies.js';
 import { expandHome } from './home-path.js';
 import { Inbox } from './inbox.js';
+import { ModelSpeeds } from './model-speeds.js';
 
 /**
  * The engine methods the service uses: EngineClient, EngineSupervisor, or anything with the same methods (a fake in
@@ -105,9 +108,21 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
   const locations = options.modelLocations ?? resolveModelLocations();
   const digests = new FileDigestCache(locations.digestCacheFile);
   const settings = await SettingsStore.open(dataDir);
+  const speeds = await ModelSpeeds.open(dataDir);
   const listeners = new Set<(message: ApiEventMessage) => void>();
   const emit = (message: ApiEventMessage): void => {
+    // A finished run measured its models' speeds: kept for the model cards of the next session.
+    if (message.event === 'queue/finished') void rememberSpeeds();
     for (const listener of [...listeners]) listener(message);
+  };
+  const rememberSpeeds = async (): Promise<void> => {
+    const measured = new Map<string, ModelSpeed>();
+    for (const model of listing?.models ?? []) {
+      const speed = queue.speed(model.manifest.id);
+      if (speed !== null) measured.set(model.manifest.id, speed);
+    }
+    // A speed that could not be saved is measured again next session; it must not fail the run.
+    await speeds.record(measured).catch(() => undefined);
   };
 
   let listing: ModelListing | undefined;
@@ -172,7 +187,8 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
       params: m.cost.params,
       macs: m.cost.macsWithAttention,
       costTileLr: m.cost.tileLr,
-      speed: queue.speed(m.id),
+      speed: queue.speed(m.id) ?? speeds.get(m.id) ?? null,
+      ...(m.summary === undefined ? {} : { summary: m.summary }),
     };
   };
 

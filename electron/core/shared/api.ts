@@ -168,11 +168,17 @@ export const QueueSnapshotSchema = z
   .strict();
 export type QueueSnapshot = z.infer<typeof QueueSnapshotSchema>;
 
+/** A model's measured speed on this machine: kept across restarts (the data folder's model-speeds.json). */
+export const ModelSpeedSchema = z.object({ msPerMegapixel: z.number().min(0), provider: ProviderNameSchema }).strict();
+export type ModelSpeed = z.infer<typeof ModelSpeedSchema>;
+
 export const ModelInfoSchema = z
   .object({
     id: z.string(),
     name: z.string(),
     description: z.string(),
+    /** The manifest's words for people (what it is good for), when it has them. */
+    summary: z.string().optional(),
     version: z.string(),
     family: z.enum(['tinysr', 'generic-sr']),
     scale: z.number().int(),
@@ -194,8 +200,8 @@ export const ModelInfoSchema = z
     /** MACs per tile of `costTileLr` LR px (attention matmuls included). */
     macs: z.number(),
     costTileLr: z.number().int(),
-    /** Measured in this session by the queue or previews; null until the model ran. */
-    speed: z.object({ msPerMegapixel: z.number().min(0), provider: ProviderNameSchema }).strict().nullable(),
+    /** Measured on this machine by the queue (this session's, else the last one kept); null until the model ran. */
+    speed: ModelSpeedSchema.nullable(),
   })
   .strict();
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;

@@ -49,6 +49,8 @@ export const ManifestSchema = z
     name: z.string().min(1),
     version: z.string().regex(/^\d+\.\d+\.\d+([-+].+)?$/, 'a semantic version such as 1.0.0'),
     description: z.string(),
+    /** One or two sentences for people: what the model is good for and what it does to a photo (its card in the app). */
+    summary: z.string().min(1).max(300).optional(),
     family: z.enum(['tinysr', 'generic-sr']),
     scale: z.number().int().min(1).max(8),
     files: z

@@ -242,6 +242,13 @@ export class SettingsPanel {
     await this.savingSettings(() => field.press('Tab'));
   }
 
+  /** A model's card as shown: all its words, and its speed line. */
+  async modelCard(id: string): Promise<{ text: string; speed: string }> {
+    await openPanel(this.page.locator(byTestId('model-panel')));
+    const card = this.page.locator(`${byTestId('model-option')}[data-model="${id}"]`);
+    return { text: await card.innerText(), speed: await card.locator(byTestId('model-speed')).innerText() };
+  }
+
   /** The selected image's own model ("This image" panel). */
   async chooseItemModel(id: string): Promise<void> {
     await openPanel(this.page.locator(byTestId('item-settings')));

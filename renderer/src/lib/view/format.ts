@@ -31,6 +31,17 @@ export function formatCount(value: number): string {
   return String(Math.round(value));
 }
 
+/** A duration of a second or more in words for people: "45 s", "1 min 20 s", "1 h 5 min". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(1, Math.round(ms / 1000));
+  if (total < 60) return `${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h} h${m > 0 ? ` ${m} min` : ''}`;
+  return `${m} min${s > 0 ? ` ${s} s` : ''}`;
+}
+
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
