@@ -84,7 +84,8 @@ const LAYERS = [
   layer(
     'server',
     ['electron/core/server/**/*.ts'],
-    ['electron/core/{server,api}/**', ...SHARED, ...COMMON, 'zod', ...NODE_LOCAL, 'node:{http,net}'],
+    // node:zlib for the CRC-32 of the results ZIP (zip.ts): a Node built-in, not a native module.
+    ['electron/core/{server,api}/**', ...SHARED, ...COMMON, 'zod', ...NODE_LOCAL, 'node:{http,net,zlib}'],
     'browser mode serves the API over HTTP: it imports the API and the contract, no native modules, no Electron.',
   ),
   layer(

@@ -36,7 +36,7 @@ export class NoticesStore {
   notices = $state<Notice[]>([]);
   #nextId = 1;
   /** Provider fallbacks already told ("cuda>cpu"): every image of a batch repeats them. */
-  readonly #toldFallbacks = new Set<string>();
+  #toldFallbacks: string[] = [];
 
   /** Subscribes to the engine's notices and status; returns the unsubscribe. */
   connect(backend: RendererBackend): () => void {
@@ -72,8 +72,8 @@ export class NoticesStore {
     const from = String(notice.details?.from ?? '');
     const to = String(notice.details?.to ?? '');
     const key = `${from}>${to}`;
-    if (this.#toldFallbacks.has(key)) return;
-    this.#toldFallbacks.add(key);
+    if (this.#toldFallbacks.includes(key)) return;
+    this.#toldFallbacks = [...this.#toldFallbacks, key];
     this.push({ tone: 'info', title, message: fallbackMessage(from, to), code: notice.code, detail: [notice.message] });
   }
 

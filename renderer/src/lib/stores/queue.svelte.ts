@@ -100,8 +100,8 @@ export class QueueStore {
     this.overall = snapshot.overall;
     this.summary = this.#unlessDismissed(snapshot.summary);
     this.loading = false;
-    const busy = new Set(snapshot.items.filter((item) => item.state === 'queued' || item.state === 'running').map((item) => item.id));
-    if (this.cancelling.some((id) => !busy.has(id))) this.cancelling = this.cancelling.filter((id) => busy.has(id));
+    const busy = snapshot.items.filter((item) => item.state === 'queued' || item.state === 'running').map((item) => item.id);
+    if (this.cancelling.some((id) => !busy.includes(id))) this.cancelling = this.cancelling.filter((id) => busy.includes(id));
     if (this.selectedId !== undefined && !snapshot.items.some((item) => item.id === this.selectedId)) this.selectedId = undefined;
     if (this.selectedId === undefined) this.selectedId = snapshot.items[0]?.id;
   }
@@ -221,7 +221,7 @@ export class QueueStore {
   }
 
   #markCancelling(ids: string[]): void {
-    this.cancelling = [...new Set([...this.cancelling, ...ids])];
+    this.cancelling = [...this.cancelling, ...ids.filter((id) => !this.cancelling.includes(id))];
   }
 
   dismissRejected(): void {
