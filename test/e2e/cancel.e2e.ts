@@ -74,7 +74,7 @@ describe.skipIf(!chromiumAvailable())('browser mode: cancel and pause', () => {
     await studio.queue.waitForTileProgress('pause-me.png');
 
     await studio.queue.pause();
-    expect(await studio.queue.activityOf('pause-me.png')).toMatch(/^(pausing|paused)$/);
+    // "Pausing after this tile" shows until the engine stops at the tile's end (on a fast tile it may be gone already).
     await studio.queue.waitForActivity('pause-me.png', 'paused');
     const held = await studio.queue.progressOf('pause-me.png');
     expect(held).toBeGreaterThan(0);

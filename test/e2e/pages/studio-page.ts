@@ -170,11 +170,6 @@ export class QueuePanel {
     await this.page.locator(byTestId('queue-resume')).click();
   }
 
-  /** What the row says it is doing instead of running on (`cancelling`, `pausing`, `paused`), or null. */
-  async activityOf(name: string): Promise<string | null> {
-    return this.item(name).getAttribute('data-activity');
-  }
-
   async waitForActivity(name: string, activity: 'cancelling' | 'pausing' | 'paused'): Promise<void> {
     await this.page.locator(`${byTestId('queue-item')}[data-name="${name}"][data-activity="${activity}"]`).waitFor({ timeout: RUN_WAIT_MS });
   }
