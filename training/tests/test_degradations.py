@@ -392,7 +392,7 @@ def test_data_pairs_command_reads_the_recipe_and_resumes(tmp_path: Path, capsys:
     recipe = {
         "seed": 1,
         "paths": {"photos": str(tmp_path / "photos"), "pairs": str(tmp_path / "pairs")},
-        "data": {"per_image": 1, "hq_size": 32, "lq_size": 8, "workers": 1, "usm": True},
+        "data": {"per_image": 1, "hq_size": 32, "lq_size": 8, "workers": 1, "usm": True, "degradation": "realesrgan"},
     }
     config = tmp_path / "recipe.yaml"
     config.write_text(yaml.safe_dump(recipe), encoding="utf-8")

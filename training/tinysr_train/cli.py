@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tinysr_train.profiling.command",  # profile
     "tinysr_train.train.command",  # training stages
     "tinysr_train.train.vae_command",  # vae-compress, report-vae (the tiny VAE)
+    "tinysr_train.train.warm_command",  # report-warm (the warm-started recipe, stage by stage)
     "tinysr_train.train.teacher_command",  # teacher-vae, teacher-latent (the small latent teacher)
     "tinysr_train.importers.command",  # import-* from real checkpoints
     "tinysr_train.export.command",  # export, fixtures

@@ -17,10 +17,16 @@ from typing import Any, Literal
 # The SD3 VAE latent scale. The official code ignores SD3's shift (0.0609): latent = sample * 1.5305.
 SD3_SCALING_FACTOR = 1.5305
 
-TinyVAEVariant = Literal["taesd-sepenc", "taesd", "taesd-sepboth", "sd3-64", "sd3-64-noattn"]
+TinyVAEVariant = Literal["taesd-sepenc", "taesd", "taesd-sepboth", "sd3-64", "sd3-64-noattn", "unshuffle"]
+# The paper's Tab. 3 variants (the profiler reports each), and the warm recipe's exact codec (models/codec.py).
 TINY_VAE_VARIANTS: tuple[str, ...] = ("taesd-sepenc", "taesd", "taesd-sepboth", "sd3-64", "sd3-64-noattn")
+EXACT_CODEC_VARIANT = "unshuffle"
 
 ConditioningInit = Literal["zeros", "seeded"]
+
+# What turns images into the teacher's latents: diffusers' AutoencoderKL (SD3's VAE, or one trained at small size), or
+# `unshuffle`, an exact codec with no weights (pixel-unshuffle at the latent stride; models/codec.py).
+VAECodec = Literal["autoencoder-kl", "unshuffle"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,20 @@ class VAEConfig:
     sample_size: int = 1024
     scaling_factor: float = SD3_SCALING_FACTOR
     mid_block_add_attention: bool = True
+    codec: VAECodec = "autoencoder-kl"
+
+    def __post_init__(self) -> None:
+        stride = 2 ** (len(self.block_out_channels) - 1)
+        if self.codec == "unshuffle" and self.latent_channels != self.in_channels * stride * stride:
+            raise ValueError(
+                f"VAEConfig: the unshuffle codec at stride {stride} makes {self.in_channels * stride * stride} latent "
+                f"channels, but latent_channels is {self.latent_channels}"
+            )
+
+    @property
+    def stride(self) -> int:
+        """Pixels per latent pixel (the 2x down-samplings between the levels of `block_out_channels`)."""
+        return 2 ** (len(self.block_out_channels) - 1)
 
     def to_diffusers_kwargs(self) -> dict[str, Any]:
         levels = len(self.block_out_channels)
@@ -99,8 +119,20 @@ class TinyVAEConfig:
     latent_scale: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.variant not in TINY_VAE_VARIANTS:
-            raise ValueError(f"TinyVAEConfig.variant: expected one of {TINY_VAE_VARIANTS}, got {self.variant!r}")
+        if self.variant not in (*TINY_VAE_VARIANTS, EXACT_CODEC_VARIANT):
+            raise ValueError(
+                f"TinyVAEConfig.variant: expected one of {TINY_VAE_VARIANTS} or {EXACT_CODEC_VARIANT}, got {self.variant!r}"
+            )
+        if self.variant == EXACT_CODEC_VARIANT and self.latent_channels != 3 * self.unshuffle_stride**2:
+            raise ValueError(
+                f"TinyVAEConfig: variant unshuffle needs 3 x stride^2 latent channels (48, 192, ...), got "
+                f"{self.latent_channels}"
+            )
+
+    @property
+    def unshuffle_stride(self) -> int:
+        """The pixel-unshuffle stride of variant `unshuffle` (latent_channels = 3 x stride^2)."""
+        return round((self.latent_channels / 3) ** 0.5)
 
 
 # Placeholder keep-list for the full-size student: every second layer (0, 2, ..., 22), i.e. 2 of each group of 4 as the
@@ -146,7 +178,7 @@ class ModelConfig:
     @property
     def vae_scale(self) -> int:
         """Pixels per latent pixel of the (teacher and tiny) VAE."""
-        return 2 ** (len(self.vae.block_out_channels) - 1)
+        return self.vae.stride
 
     @property
     def hr_tile(self) -> int:
@@ -213,6 +245,21 @@ _CONFIGS: dict[str, ModelConfig] = {
                 latent_channels=64,
             ),
             tiny_vae=TinyVAEConfig(channels=32, latent_channels=64),
+            latent_tile=16,
+            text_seq_len=16,
+        ),
+        # The warm-started recipe's size (configs/recipe-warm.yaml): tinysr-cpu's 128 px HR tile and widths, with the
+        # exact `unshuffle` codec as the teacher's VAE (8 x 8 x 3 pixels -> 192 latent channels, lossless) and the
+        # matching tiny VAE (the same encoder; the inverse plus a zero-initialised conv refinement as decoder). A token
+        # (patch 2) covers 16 x 16 HR px = 4 x 4 LR px: 64 tokens per tile.
+        ModelConfig(
+            name="tinysr-warm",
+            transformer=replace(_SMALL_TRANSFORMER, in_channels=192, out_channels=192),
+            vae=VAEConfig(
+                block_out_channels=(32, 32, 64, 64), sample_size=128, latent_channels=192, codec="unshuffle",
+                scaling_factor=1.0,
+            ),
+            tiny_vae=TinyVAEConfig(variant="unshuffle", channels=32, latent_channels=192),
             latent_tile=16,
             text_seq_len=16,
         ),

@@ -99,6 +99,8 @@ def run_pairs(args: argparse.Namespace) -> int:
             workers=args.workers or 1,
             usm=not args.no_usm,
         )
+    from .pairs import DEGRADATIONS
+
     pairs = make_pairs(
         recipe.photos,
         recipe.pairs,
@@ -106,6 +108,7 @@ def run_pairs(args: argparse.Namespace) -> int:
         hq_size=recipe.hq_size,
         lq_size=recipe.lq_size,
         n_per_image=recipe.per_image,
+        config=DEGRADATIONS[recipe.degradation](),
         usm=recipe.usm,
         workers=recipe.workers,
     )

@@ -30,7 +30,12 @@ from PIL import Image
 from tqdm import tqdm
 
 from .atomic import atomic_write
+from .camera import CameraDegradationConfig, camera_degrade
 from .degrade import DegradationConfig, degrade, from_uint8, to_uint8
+
+# The degradation models a recipe may choose by name (`data.degradation`).
+DEGRADATIONS = {"realesrgan": DegradationConfig, "camera": CameraDegradationConfig}
+AnyDegradation = DegradationConfig | CameraDegradationConfig
 from .errors import DataError
 from .sharpen import usm_sharpen
 
@@ -102,7 +107,7 @@ class _PhotoJob:
     hq_size: int
     n_per_image: int
     usm: bool
-    config: DegradationConfig
+    config: AnyDegradation
 
 
 def _save_png(pixels: np.ndarray, path: Path) -> None:
@@ -127,7 +132,10 @@ def _pairs_of_photo(job: _PhotoJob) -> list[Pair]:
             hq = from_uint8(pixels[top : top + size, left : left + size])
             if job.usm:
                 hq = usm_sharpen(hq)
-            lq = degrade(hq, rng, job.config)
+            if isinstance(job.config, CameraDegradationConfig):
+                lq = camera_degrade(hq, rng, job.config)
+            else:
+                lq = degrade(hq, rng, job.config)
             _save_png(to_uint8(lq), pair.lq_path)
             _save_png(to_uint8(hq), pair.hq_path)
         pairs.append(pair)
@@ -185,7 +193,7 @@ def make_pairs(
     hq_size: int = 512,
     lq_size: int = 128,
     n_per_image: int = 1,
-    config: DegradationConfig | None = None,
+    config: AnyDegradation | None = None,
     *,
     usm: bool = True,
     workers: int = 1,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from .errors import DataError
 
 RANDOM_REFERENCE = "random-init"  # a seeded random network: smoke runs and tests only, recorded as such
+DEGRADATION_NAMES = ("realesrgan", "camera")  # the keys of pairs.DEGRADATIONS
 REFERENCE_MODELS = ("realesrgan-x4plus", "realesrgan-x4fast", RANDOM_REFERENCE)
 
 T = TypeVar("T")
@@ -39,6 +40,13 @@ def _positive(cfg: Mapping[str, Any], dotted: str) -> int:
     return value
 
 
+def _choice(cfg: Mapping[str, Any], dotted: str, allowed: tuple[str, ...]) -> str:
+    value = _get(cfg, dotted, str)
+    if value not in allowed:
+        raise DataError("DATA_CONFIG", f"{dotted} is {value!r}; expected one of {', '.join(allowed)}")
+    return value
+
+
 @dataclass(frozen=True)
 class PairsRecipe:
     """`tinysr-train data pairs --config`: photos -> pairs."""
@@ -51,6 +59,7 @@ class PairsRecipe:
     lq_size: int
     workers: int
     usm: bool
+    degradation: str = "realesrgan"  # a key of pairs.DEGRADATIONS
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> PairsRecipe:
@@ -63,6 +72,7 @@ class PairsRecipe:
             lq_size=_positive(cfg, "data.lq_size"),
             workers=_positive(cfg, "data.workers"),
             usm=_get(cfg, "data.usm", bool),
+            degradation=_choice(cfg, "data.degradation", DEGRADATION_NAMES),
         )
 
 

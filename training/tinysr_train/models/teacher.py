@@ -16,6 +16,7 @@ from diffusers import AutoencoderKL, SD3Transformer2DModel
 from torch import nn
 
 from ..registry import ModelConfig, get_config
+from .codec import UnshuffleCodec
 from .colorfix import adain_color_fix, wavelet_color_fix
 from .lr_input import SCALE, bicubic_up, vae_input
 from .weights import (
@@ -67,7 +68,7 @@ class TSDSRTeacher(nn.Module):
         self,
         cfg: ModelConfig,
         transformer: SD3Transformer2DModel,
-        vae: AutoencoderKL,
+        vae: AutoencoderKL | UnshuffleCodec,
         prompt_embeds: torch.Tensor,
         pooled_prompt_embeds: torch.Tensor,
     ) -> None:
@@ -106,10 +107,14 @@ class TSDSRTeacher(nn.Module):
 
     def encode(self, image: torch.Tensor) -> torch.Tensor:
         """[-1, 1] image -> scaled latent (posterior mean x scaling factor; the deterministic choice)."""
+        if isinstance(self.vae, UnshuffleCodec):
+            return self.vae.encode(image)
         return self.vae.encode(image).latent_dist.mean * self.scaling_factor
 
     def decode(self, latent: torch.Tensor) -> torch.Tensor:
         """Scaled latent -> [-1, 1] image, clamped."""
+        if isinstance(self.vae, UnshuffleCodec):
+            return self.vae.decode(latent).clamp(-1.0, 1.0)
         return self.vae.decode(latent / self.scaling_factor).sample.clamp(-1.0, 1.0)
 
     def forward(self, lr: torch.Tensor, color_fix: ColorFix = "adain") -> torch.Tensor:
@@ -186,6 +191,10 @@ def build_teacher(cfg: ModelConfig, device: str | torch.device = "cpu") -> TSDSR
     """A randomly initialised teacher of `cfg`'s sizes. On `meta` nothing is allocated (for profiling full size)."""
     with torch.device(device):
         transformer = SD3Transformer2DModel(**cfg.transformer.to_diffusers_kwargs())
-        vae = AutoencoderKL(**cfg.vae.to_diffusers_kwargs())
+        vae: AutoencoderKL | UnshuffleCodec
+        if cfg.vae.codec == "unshuffle":
+            vae = UnshuffleCodec(cfg.vae.stride)
+        else:
+            vae = AutoencoderKL(**cfg.vae.to_diffusers_kwargs())
     prompt_embeds, pooled = make_conditioning(cfg, device)
     return TSDSRTeacher(cfg, transformer, vae, prompt_embeds, pooled)

@@ -20,6 +20,7 @@ from diffusers.models.autoencoders.vae import Encoder as SD3LayoutEncoderNet
 from torch import nn
 
 from ..registry import TinyVAEConfig
+from .codec import UnshuffleDecoder, UnshuffleEncoder
 
 TAESD_ENCODER_BLOCKS = (1, 3, 3, 3)  # blocks after the stem conv, then after each stride-2 conv
 TAESD_DECODER_BLOCKS = (3, 3, 3, 1)  # blocks before each x2 upsample, then before the output conv
@@ -145,6 +146,8 @@ class SD3LayoutDecoder(nn.Module):
 
 def _build_pair(cfg: TinyVAEConfig) -> tuple[nn.Module, nn.Module]:
     c, z = cfg.channels, cfg.latent_channels
+    if cfg.variant == "unshuffle":  # the warm recipe's exact codec; 3 x stride^2 latent channels
+        return UnshuffleEncoder(cfg.unshuffle_stride), UnshuffleDecoder(cfg.unshuffle_stride, c)
     if cfg.variant == "taesd-sepenc":
         return TinyEncoder(c, z, separable=True), TinyDecoder(c, z, separable=False)
     if cfg.variant == "taesd":

@@ -6,9 +6,11 @@ two resumable stages that share one loop.
    cached latent teacher's output latent by L1 or L2. Inputs are the cached teacher-encoder latents of bicubic x4 LQ
    (the paper's stage 1).
 2. `restore-pixel` (section `restore2`): starts from stage 1's output; 5 x latent loss + 1 x perceptual + 0.3 x hinge
-   GAN (weights in `loss_weights`), the pixel terms computed on the restored latent decoded by the FROZEN tiny decoder,
+   GAN (weights in `loss_weights`; an optional `pixel` L1 weight too), the pixel terms computed on the restored latent
+   decoded by the tiny decoder,
    against a discriminator trained from scratch with its own learning rate.
-The tiny VAE is frozen in both stages. Both checkpoints hold module `pipeline` (a TinySRPipeline state, uncached), so
+The tiny VAE is frozen in stage 1; in stage 2 its decoder trains with the student when `restore2.train_decoder` is
+true (the warm recipe's decoder refinement), else it stays frozen (the paper). Both checkpoints hold module `pipeline` (a TinySRPipeline state, uncached), so
 `tinysr-train export model.checkpoint=<file>` exports either; they record `extra.keep` (from which the export rebuilds
 the student's depth) and `extra.tiny_vae_variant`. Stage 2's also hold module `discriminator`.
 
@@ -58,6 +60,7 @@ INPUTS = ("teacher-encoder", "tiny-encoder")
 # target -> (key in PairCache.latents, key in PairCache.pixels)
 TARGETS = {"ref": ("teacher", "ref"), "hq": ("hq", "hq")}
 PIXEL_TERMS = ("latent", "perceptual", "gan")
+OPTIONAL_PIXEL_TERMS = ("pixel",)  # L1 between the decoded output and the target pixels
 # What the cached pairs and latents are made from, and where the tiny VAE comes from: a change refuses a resume.
 CACHE_SECTIONS = ("data", "reference", "teacher_latent")
 VAE_SECTIONS = (vae_compress.ENCODER_SECTION, vae_compress.DECODER_SECTION)
@@ -122,7 +125,12 @@ def train_restore(
     runner = StageRunner(spec.name, cfg, settings, section=spec.section, reads=spec.reads, log=log)
     pipeline = initial_pipeline(cfg, stage)
     pipeline.tiny_vae.eval().requires_grad_(False)
-    optimizer = teacher_vae.build_optimizer(list(pipeline.student.parameters()), section)
+    trained = list(pipeline.student.parameters())
+    if stage == 2 and section["train_decoder"]:
+        # The decoder is called outside the DDP-wrapped forward, so this is for single-process runs (the CPU recipe).
+        pipeline.tiny_vae.decoder.requires_grad_(True)
+        trained += list(pipeline.tiny_vae.decoder.parameters())
+    optimizer = teacher_vae.build_optimizer(trained, section)
     model = runner.add(MODULE, pipeline, optimizer)
     vae = runner.unwrap(MODULE).tiny_vae  # frozen: called outside the DDP-wrapped forward
     runner.extra = {
@@ -158,6 +166,8 @@ def train_restore(
             real = pixels[pixel_key].to(runner.device)
             fake = (vae.decode(restored).clamp(-1.0, 1.0) + 1.0) / 2.0
             terms.update(pixel.generator_terms(fake, real))
+            if "pixel" in weights:
+                terms["pixel"] = F.l1_loss(fake, real)
         loss = sum(weights[name] * value for name, value in terms.items())
         optimizer.zero_grad(set_to_none=True)
         runner.backward(loss)
@@ -234,7 +244,9 @@ def _check_section(section: Mapping[str, Any], name: str, *, pixel: bool) -> dic
             raise StageError("STAGE_CONFIG", f"{name}.{key} is {section[key]!r}; expected one of {', '.join(allowed)}")
     if not pixel:
         return {"latent": 1.0}
-    teacher_vae.check_loss_weights(section, name, required=PIXEL_TERMS)
+    teacher_vae.check_loss_weights(section, name, required=PIXEL_TERMS, optional=OPTIONAL_PIXEL_TERMS)
+    if not isinstance(section["train_decoder"], bool):
+        raise StageError("STAGE_CONFIG", f"{name}.train_decoder must be true or false, found {section['train_decoder']!r}")
     weights = {key: float(value) for key, value in section["loss_weights"].items()}
     if (section["perceptual"] == "none") != (weights["perceptual"] == 0.0):
         raise StageError(

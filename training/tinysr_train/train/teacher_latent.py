@@ -66,10 +66,11 @@ def build_untrained_teacher(cfg: Mapping[str, Any]) -> OneStepTeacher:
     """The teacher at `model.registry`'s sizes with the trained VAE of `teacher_vae.run_dir` (frozen) and a transformer
     initialised for training, identical in every invocation with this seed. STAGE_NOT_RUN if there is no VAE yet."""
     model_cfg = get_config(cfg["model"]["registry"])
-    vae_checkpoint = stage_output(Path(cfg[teacher_vae.SECTION]["run_dir"]), teacher_vae.STAGE)
     base = _built(model_cfg, int(cfg["seed"]))
     init_adaln_zero(base.transformer)
-    load_stage_modules(vae_checkpoint, {teacher_vae.MODULE: base.vae})
+    if model_cfg.vae.codec != "unshuffle":  # the exact codec has no weights to load
+        vae_checkpoint = stage_output(Path(cfg[teacher_vae.SECTION]["run_dir"]), teacher_vae.STAGE)
+        load_stage_modules(vae_checkpoint, {teacher_vae.MODULE: base.vae})
     base.vae.eval().requires_grad_(False)
     return OneStepTeacher(model_cfg, base.transformer, base.vae, base.prompt_embeds, base.pooled_prompt_embeds)
 

@@ -110,11 +110,13 @@ def train_teacher_vae(
     if pretrained_teacher(cfg):
         log(f"{STAGE}: nothing to do, teacher.pretrained is set (the real TSD-SR teacher's VAE is used)")
         return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
+    model_cfg = get_config(cfg["model"]["registry"])
+    if model_cfg.vae.codec == "unshuffle":
+        return _report_exact_codec(cfg, model_cfg, cache, log)
     section = cfg[SECTION]
     sources = _check_section(section)
     settings = StageSettings.from_section(section, SECTION)
     runner = StageRunner(STAGE, cfg, settings, section=SECTION, log=log)
-    model_cfg = get_config(cfg["model"]["registry"])
     vae = build_vae(model_cfg, int(cfg["seed"]))
     optimizer = build_optimizer(list(vae.parameters()), section)
     model = runner.add(MODULE, vae, optimizer)
@@ -144,6 +146,37 @@ def train_teacher_vae(
         return {**values, "latent_std": float(mean.detach().std() * model_cfg.vae.scaling_factor)}
 
     return runner.run(step_fn)
+
+
+CODEC_REPORT = "codec.json"
+CODEC_HOLDOUT = 120  # the cache's last pairs (the last photo's crops), as the VAE stages hold out
+
+
+def _report_exact_codec(
+    cfg: Mapping[str, Any], model_cfg: ModelConfig, cache: PixelCache | None, log: Callable[[str], None]
+) -> StageResult:
+    """The `unshuffle` codec has no weights: instead of training, measure its round trip (PSNR on [0, 1] pixels) on
+    the held-out crops and write `<run_dir>/codec.json`; `teacher-latent` builds the codec itself."""
+    import json
+
+    from tinysr_train.models.codec import UnshuffleCodec
+
+    pixel_cache = cache if cache is not None else load_cache(cfg)
+    total = len(pixel_cache)  # type: ignore[arg-type]
+    indices = torch.arange(max(0, total - CODEC_HOLDOUT), total)
+    codec = UnshuffleCodec(model_cfg.vae.stride)
+    report: dict[str, Any] = {"codec": "unshuffle", "stride": codec.stride, "held_out_pairs": len(indices)}
+    for source, images in pixel_cache.pixels(indices).items():
+        if images.shape[-1] % codec.stride:
+            continue  # the LQ crops are not encoded by the teacher (their bicubic x4 is)
+        roundtrip = (codec.decode(codec.encode(images * 2.0 - 1.0)) + 1.0) / 2.0
+        mse = float(F.mse_loss(roundtrip, images))
+        report[f"psnr_{source}"] = "lossless" if mse == 0.0 else 10.0 * math.log10(1.0 / mse)
+    run_dir = Path(cfg[SECTION]["run_dir"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / CODEC_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    log(f"{STAGE}: exact codec, nothing to train; round trip on held-out crops: {report}")
+    return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
 
 
 def _perceptual(section: Mapping[str, Any], device: torch.device) -> PerceptualLoss | None:

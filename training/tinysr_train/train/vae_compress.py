@@ -49,6 +49,13 @@ RECONSTRUCTION_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Te
     "l2": F.mse_loss,
 }
 Part = Literal["encode", "decode"]
+# vae_decoder.source -> (key in PairCache.latents, key in PairCache.pixels)
+DECODER_SOURCES = {"hq": ("hq", "hq"), "teacher": ("teacher", "ref")}
+
+
+def has_weights(module: torch.nn.Module) -> bool:
+    """False for the exact codec's encoder (variant `unshuffle`), which has nothing to train or load."""
+    return any(True for _ in module.parameters())
 
 
 class LatentCache(Protocol):
@@ -121,6 +128,9 @@ def train_encoder(
     settings = StageSettings.from_section(section, ENCODER_SECTION)
     runner = StageRunner(ENCODER_STAGE, cfg, settings, section=ENCODER_SECTION, log=log)
     vae = build_tiny_vae_for(cfg)
+    if not has_weights(vae.encoder):
+        log(f"{ENCODER_STAGE}: the {vae.config.variant} encoder is the exact codec, nothing to train")
+        return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
     vae.decoder.requires_grad_(False)
     optimizer = teacher_vae.build_optimizer(list(vae.encoder.parameters()), section)
     model = runner.add(MODULE, vae, optimizer)
@@ -147,13 +157,17 @@ def train_encoder(
 def train_decoder(
     cfg: Mapping[str, Any], *, cache: LatentCache | None = None, log: Callable[[str], None] = print
 ) -> StageResult:
-    """Phase 2: tiny decoder (cached teacher latent of HQ) -> HQ, with reconstruction + perceptual + hinge GAN."""
+    """Phase 2: tiny decoder -> pixels, with reconstruction + perceptual + hinge GAN. `vae_decoder.source` picks the
+    pair: `hq` decodes the cached teacher latent of HQ toward HQ (the paper's); `teacher` decodes the latent teacher's
+    cached output latent toward the reference teacher's pixels, so a decoder that starts as an exact codec learns
+    what the latent teacher misses (the warm recipe: its convolutions span token borders)."""
     section = cfg[DECODER_SECTION]
     _check_decoder(section)
     settings = StageSettings.from_section(section, DECODER_SECTION)
     runner = StageRunner(DECODER_STAGE, cfg, settings, section=DECODER_SECTION, reads=(ENCODER_SECTION,), log=log)
     vae = build_tiny_vae_for(cfg)
-    load_stage_modules(stage_output(Path(cfg[ENCODER_SECTION]["run_dir"]), COMMAND), {MODULE: vae})
+    if has_weights(vae.encoder):
+        load_stage_modules(stage_output(Path(cfg[ENCODER_SECTION]["run_dir"]), COMMAND), {MODULE: vae})
     vae.encoder.requires_grad_(False)
     optimizer = teacher_vae.build_optimizer(list(vae.decoder.parameters()), section)
     model = runner.add(MODULE, vae, optimizer)
@@ -179,12 +193,13 @@ def train_decoder(
     reconstruction_loss = RECONSTRUCTION_LOSSES[section["reconstruction"]]
     batch, warmup, lr = int(section["batch_size"]), int(section["warmup_steps"]), float(section["lr"])
     gan_start = int(section["gan_start"])
+    latent_key, pixel_key = DECODER_SOURCES[section["source"]]
 
     def step_fn(step: int) -> dict[str, float]:
         teacher_vae.set_lr(optimizer, teacher_vae.scheduled_lr(lr, step, settings.steps, warmup))
         indices = draw(train_indices, runner.generator(step), batch)
-        hq = latent_cache.pixels(indices)["hq"].to(runner.device)
-        latent = latent_cache.latents(indices)["hq"].to(runner.device, torch.float32)
+        hq = latent_cache.pixels(indices)[pixel_key].to(runner.device)
+        latent = latent_cache.latents(indices)[latent_key].to(runner.device, torch.float32)
         decoded = model(latent, "decode")
         fake = (decoded.clamp(-1.0, 1.0) + 1.0) / 2.0
         terms = {"reconstruction": reconstruction_loss(decoded, hq * 2.0 - 1.0)}
@@ -237,6 +252,10 @@ def _perceptual(
 
 def _check_decoder(section: Mapping[str, Any]) -> None:
     teacher_vae.check_positive_int(section, DECODER_SECTION, "batch_size")
+    if section["source"] not in DECODER_SOURCES:
+        raise StageError(
+            "STAGE_CONFIG", f"{DECODER_SECTION}.source is {section['source']!r}; expected one of {', '.join(DECODER_SOURCES)}"
+        )
     teacher_vae.check_loss_weights(section, DECODER_SECTION, required=("reconstruction", "perceptual", "gan"))
     if section["reconstruction"] not in RECONSTRUCTION_LOSSES:
         raise StageError(
