@@ -1,26 +1,28 @@
-// Model speed against the reference teacher, in one run, through the same engine on the same CPU: model latency per
-// tile (the median session.run time of a one-tile image, after a warm-up run) and engine throughput (wall seconds per
-// output megapixel of a real photo upscaled with the app's defaults: decode, tiles, stitching, colour fix, encode), for
-// model A (the bundled default, or --model) and the reference teacher Real-ESRGAN x4plus exported to ONNX (exported
-// into training/.cache/onnx/ on first use; 67 MB, never committed). Prints the table and the teacher / A ratios, and
-// writes them to bench/results/model-speed.txt. Asserts nothing.
+// Model speed in one run, through the same engine on the same CPU: model latency per tile (the median session.run
+// time of a one-tile image, after a warm-up run) and engine throughput (wall seconds per output megapixel of a real
+// photo upscaled with the app's defaults: decode, tiles, stitching, colour fix, encode), for the candidate (the first
+// --model, default the bundled default), every other --model (default realesrgan-x4fast when it is not the candidate),
+// and the reference teacher Real-ESRGAN x4plus exported to ONNX (exported into training/.cache/onnx/ on first use;
+// 67 MB, never committed). Prints the table and each model / candidate ratio, and writes them to
+// bench/results/model-speed.txt. Asserts nothing.
 //
-// The latency tile is model A's fixed tile, or 128 LR px (a 512 x 512 output tile, the model card's unit) for a model
-// with free tiles; both models run that same tile. The teacher is slow on CPU (seconds per tile): the defaults keep a
-// small photo and few repeats so a run takes a couple of minutes.
+// The latency tile is the candidate's fixed tile, or 128 LR px (a 512 x 512 output tile, the model card's unit) for a
+// model with free tiles; every model runs that same tile. The teacher is slow on CPU (seconds per tile): the defaults
+// keep a small photo and few repeats so a run takes a few minutes.
 //
-// Run: npm run build && node bench/model-speed.mjs [--model ID|DIR] [--teacher DIR] [--photo FILE] [--repeats N]
+// Run: npm run build && node bench/model-speed.mjs [--model ID|DIR ...] [--teacher DIR] [--photo FILE] [--repeats N]
 //      [--threads N] [--out FILE]
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_ID } from '../dist/core/models/index.js';
-import { machine, median, modelFolder, openModel, readRaster, Report, ROOT, teacherFolder, threadsLabel, writeCentreCrop } from './bench-support.mjs';
+import { median, modelFolder, openModel, readRaster, Report, ROOT, teacherFolder, threadsLabel, writeCentreCrop } from './bench-support.mjs';
+import { resultHeader } from './result-header.mjs';
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: DEFAULT_MODEL_ID },
+    model: { type: 'string', multiple: true },
     teacher: { type: 'string' },
     photo: { type: 'string', default: path.join(ROOT, 'examples', 'photo.jpg') },
     repeats: { type: 'string', default: '5' },
@@ -33,23 +35,29 @@ const threads = Number(values.threads);
 const report = new Report();
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tinysr-model-speed-'));
 
-const folders = { A: modelFolder(values.model), teacher: values.teacher ? path.resolve(values.teacher) : teacherFolder((l) => report.say(l)) };
-const models = { A: await openModel(folders.A, threads), teacher: await openModel(folders.teacher, threads) };
-const rule = models.A.model.manifest.tile;
+const specs = values.model ?? [DEFAULT_MODEL_ID, ...(DEFAULT_MODEL_ID === 'realesrgan-x4fast' ? [] : ['realesrgan-x4fast'])];
+for (const line of resultHeader('model speed')) report.say(line);
+const teacherDir = values.teacher ? path.resolve(values.teacher) : teacherFolder((l) => report.say(l));
+/** Role -> { engine, model }: the candidate first, the other models, the teacher last (the order of the table). */
+const models = {};
+for (const [index, spec] of specs.entries()) models[index === 0 ? 'candidate' : `other ${index}`] = await openModel(modelFolder(spec), threads);
+models.teacher = await openModel(teacherDir, threads);
+const candidate = models.candidate;
+const rule = candidate.model.manifest.tile;
 const tile = rule.mode === 'fixed' ? rule.size : 128;
 const photoSize = await readRaster(values.photo).then((r) => ({ width: r.width, height: r.height }));
 const tileImage = path.join(work, `tile-${tile}.png`);
 const cropped = await writeCentreCrop(values.photo, tileImage, tile, tile);
 if (cropped.width !== tile || cropped.height !== tile) throw new Error(`${values.photo} is smaller than one ${tile} px tile; pass a larger --photo.`);
 
-report.say(`# model speed, ${new Date().toISOString()}, ${machine()}, cpu execution provider, threads ${threadsLabel(threads)}`);
-report.say(`# latency: a ${tile} x ${tile} LR crop of ${path.relative(ROOT, values.photo)} (one tile, batch 1), median session.run ms of ${repeats} runs after 1 warm-up run, the two models' runs alternating`);
+report.say(`# cpu execution provider, threads ${threadsLabel(threads)}`);
+report.say(`# latency: a ${tile} x ${tile} LR crop of ${path.relative(ROOT, values.photo)} (one tile, batch 1), median session.run ms of ${repeats} runs after 1 warm-up run, the models' runs alternating`);
 report.say(`# throughput: all of ${path.relative(ROOT, values.photo)} (${photoSize.width} x ${photoSize.height}), each model's default tile/overlap/batch, 1 run after the latency runs;`);
 report.say('#   s/MP = engine wall seconds per output megapixel (decode, tiles, stitch, colour fix, encode); run % = share of wall in session.run');
 report.say('# GMAC/tile: the manifest cost scaled to this tile by area (exact for convolutions; attention grows faster)');
 report.say('# small photo and few repeats on purpose: the teacher takes seconds per tile on this CPU');
 
-// Both models' runs alternate, so load from other processes on a shared machine weighs on both alike (the ratios).
+// The models' runs alternate, so load from other processes on a shared machine weighs on all alike (the ratios).
 const upscale = ({ engine, model }, input, name, options = {}) =>
   engine.upscale({ input, output: path.join(work, `${model.id}-${name}.png`), model: model.id, provider: 'cpu', overwrite: true, ...options });
 const roles = Object.keys(models);
@@ -70,12 +78,12 @@ for (const key of roles) {
 const params = (m) => (m.manifest.cost ? `${(m.manifest.cost.params / 1e6).toFixed(2)}M` : '-');
 /** The manifest's MACs per tile, scaled to the benchmark tile by area (exact for convolutions; attention grows faster). */
 const gmacs = (m) => (m.manifest.cost ? (m.manifest.cost.macsWithAttention * (tile / m.manifest.cost.tileLr) ** 2) / 1e9 : NaN);
-report.say('# role     model                 params  GMAC/tile  tile ms (min-max)          output tile  photo tiles (tile)  wall s   s/MP   run %');
+report.say('# role       model                 params  GMAC/tile  tile ms (min-max)          output tile  photo tiles (tile)  wall s   s/MP   run %');
 for (const [key, r] of Object.entries(rows)) {
   const { whole } = r;
   report.say(
     [
-      (key === 'A' ? 'A' : 'teacher').padEnd(8),
+      key.padEnd(10),
       r.model.id.padEnd(21),
       params(r.model).padStart(6),
       gmacs(r.model).toFixed(1).padStart(10),
@@ -88,10 +96,12 @@ for (const [key, r] of Object.entries(rows)) {
     ].join(' '),
   );
 }
-const { A, teacher } = rows;
-report.say(
-  `# teacher / A: latency per ${tile} px tile x${(teacher.latency / A.latency).toFixed(1)} (medians; fastest runs x${(teacher.fastest / A.fastest).toFixed(1)}), throughput (s/MP) x${(teacher.secondsPerMp / A.secondsPerMp).toFixed(1)}, MACs per tile x${(gmacs(teacher.model) / gmacs(A.model)).toFixed(1)}`,
-);
-report.say(`# load at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (a shared machine: other processes slow both models; the min-max spread shows how much)`);
+const first = rows.candidate;
+for (const [key, r] of Object.entries(rows).slice(1)) {
+  report.say(
+    `# ${r.model.id} / ${first.model.id} (${key} / candidate): latency per ${tile} px tile x${(r.latency / first.latency).toFixed(2)} (medians; fastest runs x${(r.fastest / first.fastest).toFixed(2)}), throughput (s/MP) x${(r.secondsPerMp / first.secondsPerMp).toFixed(2)}, MACs per tile x${(gmacs(r.model) / gmacs(first.model)).toFixed(2)}`,
+  );
+}
+report.say(`# load at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (a shared machine: other processes slow every model; the min-max spread shows how much)`);
 await fs.rm(work, { recursive: true, force: true });
 await report.write(values.out);
