@@ -223,6 +223,9 @@ describe('QueueStore', () => {
     await flush();
     expect(app.queue.items.map((item) => item.id)).toEqual(['late']);
     expect(backend.calls.filter(({ call }) => call === 'models/list' || call === 'settings/get')).toHaveLength(4);
+    // A finished run measured its models: the cards reload to show the time.
+    backend.emit('queue/finished', { done: 1, skipped: 0, cancelled: 0, failed: [], outputDirs: [], finishedAt: '2026-01-01T00:00:00.000Z' });
+    expect(backend.calls.filter(({ call }) => call === 'models/list')).toHaveLength(3);
     stop();
     backend.reconnect();
     await flush();

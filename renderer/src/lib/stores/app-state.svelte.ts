@@ -43,12 +43,15 @@ export class AppState {
       void this.models.load();
       void this.settings.load();
     });
+    // A finished run measured its models: their cards show the time a photo takes now.
+    const stopSpeeds = this.backend.on('queue/finished', () => void this.models.load());
     void this.models.load();
     void this.settings.load();
     return () => {
       stopQueue();
       stopNotices();
       stopConnection();
+      stopSpeeds();
     };
   }
 }
