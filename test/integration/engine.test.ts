@@ -124,6 +124,20 @@ describe('engine (in-process, real onnxruntime and sharp)', () => {
     expect(await readMetadata(output)).toMatchObject({ width: 96, height: 64, channels: 4, hasAlpha: true, depth: 'ushort' });
   });
 
+  it('resizes the model output to x2 or a long edge when asked, alpha and 16-bit kept', async () => {
+    const input = await writeTestImage(path.join(dir, 'in', 'sized.png'), { width: 30, height: 20, format: 'png', alpha: true, bitDepth: 16 });
+    const x2 = await upscale(input, path.join(dir, 'out', 'sized x2.png'), { size: { kind: 'scale', factor: 2 } });
+    expect(x2.outputSize).toEqual({ width: 60, height: 40 });
+    expect(await readMetadata(path.join(dir, 'out', 'sized x2.png'))).toMatchObject({ width: 60, height: 40, channels: 4, depth: 'ushort' });
+    const edge = await upscale(input, path.join(dir, 'out', 'sized 200.png'), { size: { kind: 'long-edge', pixels: 200 } });
+    expect(edge.outputSize).toEqual({ width: 200, height: 133 });
+    expect(await readMetadata(path.join(dir, 'out', 'sized 200.png'))).toMatchObject({ width: 200, height: 133 });
+    await expect(upscale(input, path.join(dir, 'out', 'sized huge.png'), { size: { kind: 'long-edge', pixels: 65_535 }, maxMegapixels: 1 })).rejects.toMatchObject({
+      code: 'INPUT_TOO_LARGE',
+      message: expect.stringContaining('ask for a smaller size'),
+    });
+  });
+
   it('refuses an existing output unless asked, before doing any work', async () => {
     const input = await writeTestImage(path.join(dir, 'in', 'exists.png'), { width: 16, height: 16, format: 'png' });
     const output = path.join(dir, 'out', 'exists.png');

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppError } from '../../electron/core/shared/errors.js';
 import {
-  assertOutputWritable, decodeImage, encodeImage, removeLeftoverTemps, upscaleAlpha, writeFileAtomically,
+  assertOutputWritable, decodeImage, encodeImage, removeLeftoverTemps, resizePixels, writeFileAtomically,
 } from '../../electron/core/imageio/index.js';
 import type { DecodedImage, EncodeOptions, OutputFormat, PixelBuffer, RgbImage } from '../../electron/core/imageio/index.js';
 import { CARRIED_TAGS, carriedExifFields, exifOrientation, exifPixelDimensions, parseExif } from '../../electron/core/imageio/exif.js';
@@ -42,7 +42,8 @@ async function fakeUpscale(image: RgbImage, scale: number): Promise<RgbImage> {
     .raw({ depth: sixteen ? 'ushort' : 'uchar' })
     .toBuffer({ resolveWithObject: true });
   const rgb: PixelBuffer = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data);
-  const alpha = image.alpha === undefined ? undefined : await upscaleAlpha(image.alpha, image.width, image.height, scale, image.bitDepth);
+  const target = { width: image.width * scale, height: image.height * scale };
+  const alpha = image.alpha === undefined ? undefined : await resizePixels(image.alpha, image, 1, target, image.bitDepth);
   return { width: image.width * scale, height: image.height * scale, bitDepth: image.bitDepth, rgb, alpha };
 }
 
@@ -123,16 +124,22 @@ describe('encodeImage: formats, depth, alpha', () => {
     expect(Math.min(...stored.data)).toBeGreaterThan(245);
   });
 
-  it('upscales an alpha plane by an integer factor at 8 and 16 bits', async () => {
+  it('resizes an alpha plane and an RGB image to any size at 8 and 16 bits, keeping the array type', async () => {
     for (const bitDepth of [8, 16] as const) {
       const max = bitDepth === 16 ? 65535 : 255;
       const plane = bitDepth === 16 ? new Uint16Array(6 * 4).fill(max) : new Uint8Array(6 * 4).fill(max);
-      const up = await upscaleAlpha(plane, 6, 4, 4, bitDepth);
+      const up = await resizePixels(plane, { width: 6, height: 4 }, 1, { width: 24, height: 16 }, bitDepth);
       expect(up.length).toBe(24 * 16);
       expect(up.constructor).toBe(plane.constructor);
       expect(Math.min(...up)).toBe(max);
+      const rgb = bitDepth === 16 ? new Uint16Array(8 * 6 * 3).fill(max) : new Uint8Array(8 * 6 * 3).fill(max);
+      const down = await resizePixels(rgb, { width: 8, height: 6 }, 3, { width: 5, height: 3 }, bitDepth);
+      expect(down.length).toBe(5 * 3 * 3);
+      expect(down.constructor).toBe(rgb.constructor);
+      // libvips' 16-bit RGB resample rounds a flat white to 65519 (0.02 %), far below a visible step.
+      expect(Math.min(...down)).toBeGreaterThanOrEqual(Math.floor(max * 0.999));
     }
-    await expect(upscaleAlpha(new Uint8Array(10), 6, 4, 4, 8)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(resizePixels(new Uint8Array(10), { width: 6, height: 4 }, 1, { width: 24, height: 16 }, 8)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('refuses sizes a codec cannot hold before doing any work', async () => {

@@ -19,7 +19,7 @@ import {
   encodeImage,
   sweepOrphanedIccFolders,
   sweepOrphanedTemps,
-  upscaleAlpha,
+  resizePixels,
   type CreatedFolders,
   type OutputFormat as ImageOutputFormat,
   type PixelBuffer,
@@ -75,6 +75,7 @@ import {
 import { ThroughputEta } from './eta.js';
 import { faultPoint } from './fault-points.js';
 import { inspectImages, renderDisplayCopy, renderRegionPreview } from './image-requests.js';
+import { outputDimensions } from './output-size.js';
 import { probeProviders, providerOrder } from './providers.js';
 import { SessionCache } from './session-cache.js';
 import { runTileLoop, throwIfCancelled, type TilePass, type TileRunner } from './tile-loop.js';
@@ -323,11 +324,22 @@ export class Engine {
     throwIfCancelled(signal);
     const outputStats = pass?.outputStats?.result();
     applyColorFix(manifest.colorFix, output, lr, outputStats ? { outputStats } : {});
-    const alpha = image.alpha ? await upscaleAlpha(image.alpha, image.width, image.height, scale, image.bitDepth) : undefined;
+    // The size asked for (x2, x3, a long edge) is the model's output resized; alpha goes straight to that size.
+    const final = outputDimensions(request.size, image, scale);
+    const outputLimit = asked === undefined ? (this.config.maxOutputPixels ?? DEFAULT_PIXEL_LIMITS.maxOutputPixels) : asked * scale * scale;
+    if (final.width * final.height > outputLimit) {
+      throw new AppError('INPUT_TOO_LARGE', `A ${final.width} x ${final.height} output of ${request.input} is over the ${Math.round(outputLimit / 1e6)} MP output limit; ask for a smaller size.`, {
+        path: request.input,
+        details: { outputWidth: final.width, outputHeight: final.height, maxOutputPixels: outputLimit },
+      });
+    }
+    const resized = final.width !== outWidth || final.height !== outHeight;
+    const rgb = resized ? await resizePixels(outputData, output, 3, final, image.bitDepth) : outputData;
+    const alpha = image.alpha ? await resizePixels(image.alpha, image, 1, final, image.bitDepth) : undefined;
     throwIfCancelled(signal);
     emit({ type: 'stage', stage: 'encoding' });
     await encodeImage(
-      { rgb: outputData, alpha, width: outWidth, height: outHeight, bitDepth: image.bitDepth },
+      { rgb, alpha, width: final.width, height: final.height, bitDepth: image.bitDepth },
       {
         path: request.output,
         format,
@@ -347,7 +359,7 @@ export class Engine {
       output: request.output,
       model: manifest.id,
       inputSize: { width: image.width, height: image.height },
-      outputSize: { width: outWidth, height: outHeight },
+      outputSize: final,
       provider: result.plan.provider,
       precision: request.precision,
       tile: result.plan.tile,

@@ -11,7 +11,7 @@
 //   await assertOutputWritable(outPath, { overwrite });       // fail before spending minutes on inference
 //   const img = await decodeImage(path, limits);              // RGB interleaved (+ alpha plane), sRGB, oriented
 //   ... upscale img.rgb tile by tile into an output RGB buffer of the same array type ...
-//   const alpha = img.alpha && await upscaleAlpha(img.alpha, img.width, img.height, scale, img.bitDepth);
+//   const alpha = img.alpha && await resizePixels(img.alpha, img, 1, { width: W, height: H }, img.bitDepth);
 //   await encodeImage({ rgb, alpha, width: W, height: H, bitDepth: img.bitDepth },
 //                     { path: outPath, format, metadata: 'keep', colorProfile: 'source', provenance, overwrite, source: img.source, signal });
 //
@@ -20,7 +20,7 @@
 export * from './types.js';
 export { readImageInfo } from './probe.js';
 export { decodeImage } from './decode.js';
-export { upscaleAlpha } from './alpha.js';
+export { resizePixels } from './resize.js';
 export { writeDisplayPng, writeRegionPng, type PixelRegion } from './region.js';
 export { encodeImage, sweepOrphanedIccFolders } from './encode.js';
 export { writeFileAtomically, assertOutputWritable, removeLeftoverTemps, removeTempsInFlight, sweepOrphanedTemps, TEMP_PREFIX } from './atomic.js';

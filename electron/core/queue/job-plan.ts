@@ -38,7 +38,9 @@ export function outputFormat(settings: Pick<ItemSettings, 'format'>, inputFormat
 export async function planJob(item: PlannedInput, settings: ItemSettings, lookupModel: ModelLookup): Promise<JobPlan> {
   const model = await lookupModel(settings.model);
   const format = outputFormat(settings, item.inputFormat);
-  const wanted = resolveOutputPath(item.input, outputFolder(item.input, settings), { template: settings.nameTemplate, model: model.id, scale: model.scale, format });
+  // {scale} in the name is the scale the output has: the model's, or the factor asked for (a long edge keeps the model's).
+  const scale = settings.outputSize.kind === 'scale' ? settings.outputSize.factor : model.scale;
+  const wanted = resolveOutputPath(item.input, outputFolder(item.input, settings), { template: settings.nameTemplate, model: model.id, scale, format });
   let output = wanted;
   if (await exists(wanted)) {
     if (settings.overwrite === 'skip') return { kind: 'skip', model: model.id, output: wanted };
@@ -54,6 +56,7 @@ export async function planJob(item: PlannedInput, settings: ItemSettings, lookup
     metadata: settings.metadata,
     overwrite: settings.overwrite === 'overwrite',
     maxMegapixels: settings.maxMegapixels,
+    size: settings.outputSize,
     ...(settings.tile === null ? {} : { tile: settings.tile }),
     ...(settings.overlap === null ? {} : { overlap: settings.overlap }),
   };

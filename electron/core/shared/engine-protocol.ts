@@ -37,6 +37,18 @@ export const AppErrorDataSchema = z.object({
 /** The most an input limit may be raised to, in megapixels: past it, the output alone would not fit in memory. */
 export const MAX_MEGAPIXELS = 10_000;
 
+/**
+ * The output's size: the model's own scale (`model`), a scale the model's output is resized to (`scale`: 2, 3 or 4
+ * times the input; a x4 model's result made x2 is sharper than a x2 model's), or a long edge in pixels (`long-edge`,
+ * the other side in proportion). Resizing after the model uses Lanczos.
+ */
+export const OutputSizeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('model') }).strict(),
+  z.object({ kind: z.literal('scale'), factor: z.union([z.literal(2), z.literal(3), z.literal(4)]) }).strict(),
+  z.object({ kind: z.literal('long-edge'), pixels: z.number().int().min(16).max(65_535) }).strict(),
+]);
+export type OutputSize = z.infer<typeof OutputSizeSchema>;
+
 export const UpscaleRequestSchema = z
   .object({
     /** Image file to read. */
@@ -63,6 +75,8 @@ export const UpscaleRequestSchema = z
      * model's scale squared. Defaults to the engine's limits (100 MP in, 400 MP out).
      */
     maxMegapixels: z.number().positive().max(MAX_MEGAPIXELS).optional(),
+    /** The output's size; default the model's scale. */
+    size: OutputSizeSchema.default({ kind: 'model' }),
   })
   .strict();
 export type UpscaleRequest = z.input<typeof UpscaleRequestSchema>;
@@ -104,6 +118,10 @@ export const PreviewRequestSchema = z
   })
   .strict();
 export type PreviewRequest = z.input<typeof PreviewRequestSchema>;
+
+/** A copy of an image a browser cannot show (TIFF): oriented, 8-bit sRGB PNG at `output` (replaced if there). */
+export const DisplayRequestSchema = z.object({ input: z.string().min(1), output: z.string().min(1) }).strict();
+export type DisplayRequest = z.infer<typeof DisplayRequestSchema>;
 export type ResolvedPreviewRequest = z.output<typeof PreviewRequestSchema>;
 
 // ---- results ------------------------------------------------------------------------------------------------------
@@ -112,10 +130,6 @@ const SizeSchema = z.object({ width: z.number().int().positive(), height: z.numb
 
 export const UpscaleResultSchema = z
   .object({
-
-/** A copy of an image a browser cannot show (TIFF): oriented, 8-bit sRGB PNG at `output` (replaced if there). */
-export const DisplayRequestSchema = z.object({ input: z.string().min(1), output: z.string().min(1) }).strict();
-export type DisplayRequest = z.infer<typeof DisplayRequestSchema>;
     input: z.string(),
     output: z.string(),
     model: z.string(),
@@ -183,6 +197,11 @@ export const PreviewResultSchema = z
   .strict();
 export type PreviewResult = z.infer<typeof PreviewResultSchema>;
 
+export const DisplayResultSchema = z
+  .object({ output: z.string(), width: z.number().int().positive(), height: z.number().int().positive() })
+  .strict();
+export type DisplayResult = z.infer<typeof DisplayResultSchema>;
+
 // ---- events -------------------------------------------------------------------------------------------------------
 
 export const ProgressEventSchema = z
@@ -191,11 +210,6 @@ export const ProgressEventSchema = z
     /** Tiles finished so far (1-based count) out of `tiles`. */
     tile: z.number().int().min(0),
     tiles: z.number().int().min(0),
-export const DisplayResultSchema = z
-  .object({ output: z.string(), width: z.number().int().positive(), height: z.number().int().positive() })
-  .strict();
-export type DisplayResult = z.infer<typeof DisplayResultSchema>;
-
     /** Milliseconds this tile took (a batch's time shared evenly between its tiles). */
     ms: z.number().min(0),
     elapsedMs: z.number().min(0),
@@ -265,6 +279,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
         z.object({ method: z.literal('probe'), params: ProbeRequestSchema }).strict(),
         z.object({ method: z.literal('inspect'), params: InspectRequestSchema }).strict(),
         z.object({ method: z.literal('preview'), params: PreviewRequestSchema }).strict(),
+        z.object({ method: z.literal('display'), params: DisplayRequestSchema }).strict(),
       ]),
     })
     .strict(),
@@ -273,7 +288,6 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hold'), id: RequestId, paused: z.boolean() }).strict(),
 ]);
 export type ClientMessage = z.input<typeof ClientMessageSchema>;
-        z.object({ method: z.literal('display'), params: DisplayRequestSchema }).strict(),
 export type ParsedClientMessage = z.output<typeof ClientMessageSchema>;
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
@@ -288,6 +302,7 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
         z.object({ method: z.literal('probe'), value: ProbeReportSchema }).strict(),
         z.object({ method: z.literal('inspect'), value: InspectResultSchema }).strict(),
         z.object({ method: z.literal('preview'), value: PreviewResultSchema }).strict(),
+        z.object({ method: z.literal('display'), value: DisplayResultSchema }).strict(),
       ]),
     })
     .strict(),
@@ -296,4 +311,3 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('protocol-error'), error: AppErrorDataSchema }).strict(),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
-        z.object({ method: z.literal('display'), value: DisplayResultSchema }).strict(),

@@ -5,7 +5,7 @@
 //
 // May import: zod, ./engine-protocol.
 import { z } from 'zod';
-import { MAX_MEGAPIXELS, OutputFormatSchema, ProviderChoiceSchema } from './engine-protocol.js';
+import { MAX_MEGAPIXELS, OutputFormatSchema, OutputSizeSchema, ProviderChoiceSchema } from './engine-protocol.js';
 
 export const SETTINGS_VERSION = 1;
 
@@ -42,6 +42,8 @@ export const ItemSettingsSchema = z
     overwrite: OverwritePolicySchema,
     /** Largest input accepted, in megapixels (the decompression-bomb guard); raise it for a file you trust. */
     maxMegapixels: z.number().int().min(1).max(MAX_MEGAPIXELS),
+    /** The output's size: the model's scale, x2/x3/x4, or a long edge in pixels (see OutputSizeSchema). */
+    outputSize: OutputSizeSchema,
   })
   .strict();
 export type ItemSettings = z.infer<typeof ItemSettingsSchema>;
@@ -88,6 +90,7 @@ export const DEFAULT_SETTINGS: Settings = {
     metadata: 'keep',
     overwrite: 'rename',
     maxMegapixels: 100,
+    outputSize: { kind: 'model' },
   },
   recursive: true,
   theme: 'system',

@@ -276,6 +276,26 @@ export class SettingsPanel {
     return outcome === 'saved' ? null : problem.innerText();
   }
 
+  /** The output size: `model`, `x2`, `x3`, `x4` or `long-edge`. */
+  async chooseSize(choice: string): Promise<void> {
+    await openPanel(this.page.locator(byTestId('output-settings')));
+    const select = this.page.locator(byTestId('output-size'));
+    if ((await select.inputValue()) === choice) return;
+    await this.savingSettings(async () => void (await select.selectOption(choice)));
+  }
+
+  /** Chooses a long edge and types `pixels`: returns the field's complaint, or null once saved. */
+  async chooseLongEdge(pixels: string): Promise<string | null> {
+    await this.chooseSize('long-edge');
+    const field = this.page.locator(byTestId('output-long-edge'));
+    const problem = this.page.locator(byTestId('output-long-edge-problem'));
+    await field.fill(pixels);
+    const saved = this.page.waitForResponse((response) => response.url().endsWith('/api/settings/set') && response.ok());
+    await field.press('Tab');
+    const outcome = await Promise.race([saved.then(() => 'saved' as const), problem.waitFor({ timeout: RUN_WAIT_MS }).then(() => 'refused' as const)]);
+    return outcome === 'saved' ? null : problem.innerText();
+  }
+
   async outputFolderText(): Promise<string> {
     return this.page.locator(byTestId('output-dir')).inputValue();
   }
