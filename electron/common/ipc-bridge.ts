@@ -37,6 +37,8 @@ export interface TinySrBridge {
    * opens the folder it is in.
    */
   showResult(options: { handle: string; reveal: 'file' | 'folder' }): Promise<IpcReply<null>>;
+  /** Electron only: the open dialog for an .onnx file, which main adds as the user's model. Null when cancelled. */
+  addModel(): Promise<IpcReply<({ added: string } & ApiResult<'models/list'>) | null>>;
   /** The platform, so the renderer can show the right shortcut names (Cmd vs Ctrl). */
   platform: 'darwin' | 'win32' | 'linux' | 'other';
 }
@@ -49,7 +51,7 @@ export function callChannel(call: ApiCallId): string {
 }
 
 /** Calls that only the Electron host offers (native dialogs, the file manager); they are not part of the API contract. */
-export const HOST_CALLS = ['open-images', 'choose-output-folder', 'show-result'] as const;
+export const HOST_CALLS = ['open-images', 'choose-output-folder', 'show-result', 'add-model'] as const;
 export type HostCall = (typeof HOST_CALLS)[number];
 
 export function hostChannel(call: HostCall): string {

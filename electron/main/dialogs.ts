@@ -2,7 +2,8 @@
 // goes straight to the API service (queue/add, settings/set), and a result to show is named by its handle, which the
 // service resolves, so paths never travel through the renderer.
 //
-// May import: node:path, electron, core/api (types), core/queue (image extensions), core/shared, ./ipc-registry (types).
+// May import: node:fs, node:path, electron, core/api (types), core/queue (image extensions), core/shared, ./ipc-registry (types).
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { dialog, shell, type BrowserWindow } from 'electron';
 import type { ApiService } from '../core/api/index.js';
@@ -32,6 +33,11 @@ export function createDialogs(window: () => BrowserWindow | undefined, service: 
       const paths = await pick({ title: 'Choose the output folder', properties: ['openDirectory', 'createDirectory'] });
       const folder = paths?.[0];
       return folder === undefined ? null : service.invoke('settings/set', { defaults: { outputDir: folder } });
+    },
+    'add-model': async () => {
+      const paths = await pick({ title: 'Add your own model', properties: ['openFile'], filters: [{ name: 'ONNX models', extensions: ['onnx'] }] });
+      const file = paths?.[0];
+      return file === undefined ? null : service.addModel(path.basename(file), createReadStream(file));
     },
     'show-result': async ({ handle, reveal }): Promise<null> => {
       const result = await service.resultFile(handle);

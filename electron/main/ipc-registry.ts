@@ -24,6 +24,7 @@ const HOST_ARGS = {
   'open-images': z.object({ folders: z.boolean() }).strict(),
   'choose-output-folder': z.object({}).strict(),
   'show-result': z.object({ handle: z.string().min(1), reveal: z.enum(['file', 'folder']) }).strict(),
+  'add-model': z.object({}).strict(),
 } satisfies Record<HostCall, z.ZodType>;
 
 /** The native dialogs behind the host calls; each resolves to null when the user cancels. */

@@ -41,6 +41,7 @@ export function createBridge(ipc: IpcRendererLike, getPathForFile: (file: File) 
     openImages: (options) => ipc.invoke(hostChannel('open-images'), options) as ReturnType<TinySrBridge['openImages']>,
     chooseOutputFolder: () => ipc.invoke(hostChannel('choose-output-folder'), {}) as ReturnType<TinySrBridge['chooseOutputFolder']>,
     showResult: (options) => ipc.invoke(hostChannel('show-result'), options) as ReturnType<TinySrBridge['showResult']>,
+    addModel: () => ipc.invoke(hostChannel('add-model'), {}) as ReturnType<TinySrBridge['addModel']>,
     getPathForFile,
     imageUrl,
     platform: platform === 'darwin' || platform === 'win32' || platform === 'linux' ? platform : 'other',

@@ -29,6 +29,7 @@ export function fakeEngineHandlers(upscale: (request: UpscaleRequest, context: J
     upscale,
     probe: async () => ({ model: 'm', providers: [{ name: 'cpu', ok: true, ms: 1 }], auto: 'cpu' }),
     display: async ({ output }) => ({ output, ...FAKE_IMAGE_SIZE }),
+    inspectModel: async () => ({ input: 'lr', output: 'hr', scale: 4, dynamicBatch: true, tile: { mode: 'free', multipleOf: 1 } }),
     inspect: async ({ paths }) => ({ images: paths.map((file) => ({ path: file, ok: true as const, format: 'png' as const, ...FAKE_IMAGE_SIZE })) }),
     preview: async (request, context = {}) => {
       const result = await upscale({ input: request.input, output: path.join(request.dir, 'upscaled.png'), model: request.model }, context);

@@ -73,6 +73,11 @@ class FakeBackend implements ServerBackend {
     return [...this.images.values()].map((file, i) => ({ path: file, name: `result ${i}.png` }));
   }
 
+  async addModel(name: string, body: AsyncIterable<Uint8Array>): Promise<unknown> {
+    await this.upload(name, body);
+    return { added: 'm' };
+  }
+
   readonly uploads: { name: string; bytes: number }[] = [];
   async upload(name: string, body: AsyncIterable<Uint8Array>): Promise<unknown> {
     let bytes = 0;

@@ -219,6 +219,7 @@ describe('IpcBackend', () => {
       imageUrl: (handle) => `tinysr-image://image/?handle=${encodeURIComponent(handle)}`,
       openImages: async () => ({ ok: true, value: null }),
       chooseOutputFolder: async () => ({ ok: false, error: { code: 'OUTPUT_NOT_WRITABLE', message: '/ro is read-only.' } }),
+      addModel: async () => ({ ok: true, value: null }),
       showResult: async ({ handle }) => (handle === 'item/1/output' ? { ok: true, value: null } : { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'not a result' } }),
       platform: 'linux',
       ...overrides,

@@ -89,6 +89,7 @@ describe('QueueStore', () => {
         return answers.shift() ?? null;
       },
       chooseOutputFolder: async () => null,
+      addModel: async () => null,
     };
     expect(await queue.addFromDialog(true)).toBe(0);
     expect(await queue.addFromDialog(false)).toBe(2);

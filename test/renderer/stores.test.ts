@@ -1,11 +1,12 @@
 // The other stores against a scripted backend: models, settings, hardware probe, region preview, notices, and the
 // comparison view's keyboard shortcuts.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { BackendError } from '../../electron/core/shared/api.js';
 import { FakeBackend } from '../../renderer/src/lib/backend/fake-backend.js';
 import { CompareStore } from '../../renderer/src/lib/stores/compare.svelte.js';
 import { HardwareStore } from '../../renderer/src/lib/stores/hardware.svelte.js';
 import { ModelsStore } from '../../renderer/src/lib/stores/models.svelte.js';
-import { MAX_NOTICES, NoticesStore } from '../../renderer/src/lib/stores/notices.svelte.js';
+import { INFO_NOTICE_MS, MAX_NOTICES, NoticesStore } from '../../renderer/src/lib/stores/notices.svelte.js';
 import { errorDetailLines } from '../../renderer/src/lib/view/error-details.js';
 import { checkWholeNumber } from '../../renderer/src/lib/view/field-check.js';
 import { ItemSettingsSchema } from '../../electron/core/shared/settings.js';
@@ -73,9 +74,29 @@ describe('SettingsStore', () => {
     const settings = new SettingsStore(backend);
     await settings.chooseOutputFolder();
     const chosen = { ...DEFAULT_SETTINGS, defaults: { ...DEFAULT_SETTINGS.defaults, outputDir: '/out' } };
-    backend.pickers = { addImages: async () => null, chooseOutputFolder: async () => chosen };
+    backend.pickers = { addImages: async () => null, chooseOutputFolder: async () => chosen, addModel: async () => null };
     await settings.chooseOutputFolder();
     expect(settings.settings.defaults.outputDir).toBe('/out');
+  });
+});
+
+describe('ModelsStore adding a model', () => {
+  it('adds the picked file, says which one, and shows a refusal with its reason', async () => {
+    const backend = new FakeBackend();
+    const models = new ModelsStore(backend);
+    const listing = { models: [makeModel('mine', { source: 'user', name: 'My model' })], problems: [], defaultModel: 'x' };
+    backend.pickers = { addImages: async () => null, chooseOutputFolder: async () => null, addModel: async () => ({ added: 'mine', ...listing }) };
+    await models.add();
+    expect(models.adding).toEqual({ state: 'added', name: 'My model' });
+    expect(models.user.map((model) => model.id)).toEqual(['mine']);
+    backend.pickers.addModel = async () => {
+      throw new BackendError({ code: 'MODEL_LOAD_FAILED', message: 'notes.onnx is not an ONNX model this app can read.' });
+    };
+    await models.add();
+    expect(models.adding).toMatchObject({ state: 'failed', error: { code: 'MODEL_LOAD_FAILED' } });
+    backend.pickers.addModel = async () => null;
+    await models.add();
+    expect(models.adding).toBeUndefined();
   });
 });
 
@@ -157,12 +178,28 @@ describe('NoticesStore', () => {
       'The NVIDIA GPU (CUDA) could not be used here, so images are processed on the CPU instead. Results are the same; they take longer. The Hardware panel says what the NVIDIA GPU (CUDA) needs.',
     );
     expect(notices.notices[0]?.message).not.toMatch(/Ort|onnxruntime|\.so|\//);
+    expect(notices.notices[1]?.tone).toBe('error'); // the crash stays; the fallback is information and goes by itself
     for (let i = 0; i < 10; i++) backend.emit('engine/notice', { code: 'oom-smaller-batch', message: `batch ${i}` });
     expect(notices.notices).toHaveLength(MAX_NOTICES);
     notices.dismiss(notices.notices[0]!.id);
     expect(notices.notices).toHaveLength(MAX_NOTICES - 1);
     stop();
     expect(backend.listenerCount('engine/notice')).toBe(0);
+  });
+});
+
+describe('NoticesStore information', () => {
+  it('lets an information notice go by itself, and keeps a warning until dismissed', () => {
+    vi.useFakeTimers();
+    try {
+      const notices = new NoticesStore();
+      notices.push({ tone: 'info', title: 'Running on another processor', message: 'm' });
+      notices.push({ tone: 'warning', title: 'Out of memory', message: 'w' });
+      vi.advanceTimersByTime(INFO_NOTICE_MS);
+      expect(notices.notices.map((notice) => notice.tone)).toEqual(['warning']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createApiService, type ApiEngine, type ApiService } from '../../electron/core/api/index.js';
 import { inspectImages, renderDisplayCopy, renderRegionPreview } from '../../electron/core/engine/image-requests.js';
-import type { DisplayRequest, InspectRequest, JobOptions, PreviewRequest, UpscaleRequest, UpscaleResult } from '../../electron/core/engine/index.js';
+import { inspectModelFile } from '../../electron/core/engine/model-inspection.js';
+import type { DisplayRequest, InspectModelRequest, InspectRequest, JobOptions, PreviewRequest, UpscaleRequest, UpscaleResult } from '../../electron/core/engine/index.js';
 import { PreviewRequestSchema } from '../../electron/core/shared/engine-protocol.js';
 import { packageRoot } from '../../electron/core/models/index.js';
 import {
@@ -39,6 +40,10 @@ class FakeEngine implements ApiEngine {
   }
   async probe() {
     return { model: 'generic-x4-tiny', providers: [{ name: 'cpu' as const, ok: true, ms: 3 }], auto: 'cpu' as const };
+  }
+  /** The engine's real model inspection (onnxruntime on the CPU), run in this process. */
+  inspectModel(request: InspectModelRequest) {
+    return inspectModelFile(request.file, 1);
   }
   /** The engine's real display copy (TIFF to PNG), run in this process. */
   display(request: DisplayRequest) {
@@ -198,6 +203,28 @@ describe('ApiService validation', () => {
     const listing = await call('models/list', {});
     expect(listing.models.find((m) => m.id === 'generic-x4-tiny')?.speed).toEqual(measured);
     expect(listing.models.find((m) => m.id === 'tinysr-tiny')?.speed).toBeNull();
+  });
+
+  it('adds the user\'s ONNX model from the UI: run, described, checked, listed; a file that is not a model leaves nothing', async () => {
+    await service.close();
+    const userDir = path.join(dir, 'user models');
+    service = await createApiService({ engine, dataDir: path.join(dir, 'data'), modelLocations: { bundledDir: FIXTURE_MODELS, userDir, digestCacheFile: undefined } });
+    const onnx = await fs.readFile(path.join(FIXTURE_MODELS, 'generic-x4-tiny', 'model.onnx'));
+    async function* bytes(data: Buffer): AsyncIterable<Uint8Array> {
+      yield data;
+    }
+    const answer = await service.addModel('My Upscaler.onnx', bytes(onnx));
+    expect(answer.added).toBe('my-upscaler');
+    const added = answer.models.find((m) => m.id === 'my-upscaler');
+    expect(added).toMatchObject({ source: 'user', scale: 4, name: 'My Upscaler', weights: 'imported', params: 9728, license: { id: 'unknown' } });
+    expect(added?.summary).toContain('Your own ×4 model');
+    expect(added?.tile).toEqual({ mode: 'free', multipleOf: 1, min: 16, max: 1024, default: 256 });
+    expect(await fs.readdir(userDir)).toEqual(['my-upscaler']);
+    expect((await service.addModel('My Upscaler.onnx', bytes(onnx))).added).toBe('my-upscaler-2');
+
+    await expect(service.addModel('notes.onnx', bytes(Buffer.from('not a model')))).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+    await expect(service.addModel('photo.png', bytes(onnx))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('.onnx') });
+    expect((await fs.readdir(userDir)).sort()).toEqual(['my-upscaler', 'my-upscaler-2']);
   });
 
   it('lists models with licence, provenance and cost, flagging untrained ones', async () => {

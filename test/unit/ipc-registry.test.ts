@@ -39,6 +39,7 @@ function setup(dispatch: (call: ApiCallId, args: unknown) => Promise<unknown> = 
     'open-images': async (args) => (hostCalls.push(args), null),
     'choose-output-folder': async (args) => (hostCalls.push(args), null),
     'show-result': async (args) => (hostCalls.push(args), null),
+    'add-model': async (args) => (hostCalls.push(args), null),
   };
   const dispose = registerIpcHandlers<FakeEvent>({
     ipcMain: fake.ipcMain,

@@ -33,6 +33,27 @@ export function sanitiseFileName(given: string): string {
   return name === '' ? 'upload' : name;
 }
 
+/** Streams `body` into a new file `target`, refused past `maxBytes` (`name` in the messages); nothing is left on failure. */
+export async function writeLimited(body: AsyncIterable<Uint8Array>, target: string, maxBytes: number, name: string): Promise<void> {
+  let size = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done(new AppError('INVALID_ARGUMENT', `"${name}" is larger than ${formatLimit(maxBytes)}, the most one upload may be.`, { details: { argument: 'file', limit: maxBytes } }));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, limit, createWriteStream(target, { flags: 'wx' }));
+  } catch (error) {
+    await fs.rm(target, { force: true });
+    throw error instanceof AppError ? error : new AppError('INVALID_ARGUMENT', `The upload of "${name}" did not finish: ${(error as Error).message}.`, { cause: error });
+  }
+}
+
 function formatLimit(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GB` : `${Math.round(bytes / 1024)} KB`;
 }
@@ -62,24 +83,7 @@ export class Inbox {
     await fs.mkdir(this.folder, { recursive: true });
     const clean = sanitiseFileName(name);
     const target = await this.freeName(clean);
-    let size = 0;
-    const maxBytes = this.maxBytes;
-    const limit = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          done(new AppError('INVALID_ARGUMENT', `"${clean}" is larger than ${formatLimit(maxBytes)}, the most one upload may be.`, { details: { argument: 'file', limit: maxBytes } }));
-          return;
-        }
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(body, limit, createWriteStream(target, { flags: 'wx' }));
-    } catch (error) {
-      await fs.rm(target, { force: true });
-      throw error instanceof AppError ? error : new AppError('INVALID_ARGUMENT', `The upload of "${clean}" did not finish: ${(error as Error).message}.`, { cause: error });
-    }
+    await writeLimited(body, target, this.maxBytes, clean);
     return target;
   }
 

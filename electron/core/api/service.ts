@@ -12,7 +12,7 @@
 //
 // May import: node:fs, node:path, core/shared, core/engine (types), core/models, core/imageio (pure ./types only:
 // this process never loads sharp), core/queue, core/settings, ./preview, ./display-copies, ./home-path, ./inbox,
-// ./model-speeds.
+// ./model-speeds, ./model-import.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -39,14 +39,15 @@ import { resolveItemSettings } from '../shared/settings.js';
 import { PreviewRenderer, type PreviewEngine } from './preview.js';
 import { DisplayCopies, needsDisplayCopy, type DisplayEngine } from './display-copies.js';
 import { expandHome } from './home-path.js';
-import { Inbox } from './inbox.js';
+import { Inbox, MAX_UPLOAD_BYTES, writeLimited } from './inbox.js';
+import { importModel, type ModelImportEngine } from './model-import.js';
 import { ModelSpeeds } from './model-speeds.js';
 
 /**
  * The engine methods the service uses: EngineClient, EngineSupervisor, or anything with the same methods (a fake in
  * unit tests). Every image is read in the engine's process (inspect, preview), never in the service's.
  */
-export interface ApiEngine extends QueueEngine, ImageInspector, PreviewEngine, DisplayEngine {
+export interface ApiEngine extends QueueEngine, ImageInspector, PreviewEngine, DisplayEngine, ModelImportEngine {
   probe(request?: ProbeRequest): Promise<ProbeReport>;
 }
 
@@ -82,6 +83,11 @@ export interface ApiService {
    * to the queue as `queue/add` would; a file that is not an image is refused (and not kept).
    */
   upload(name: string, body: AsyncIterable<Uint8Array>): Promise<ApiResult<'queue/add'>>;
+  /**
+   * Adds the user's ONNX model `name` from `body` (an upload, or a file the user picked, read as a stream): run,
+   * described, checked and put into the user models folder (model-import.ts). Answers with its id and the new listing.
+   */
+  addModel(name: string, body: AsyncIterable<Uint8Array>): Promise<{ added: string } & ApiResult<'models/list'>>;
   /** Problems found at startup (a damaged settings or queue file that was set aside). */
   readonly startupProblems: readonly AppErrorData[];
   /** Stops the running item (it stays queued) and saves the queue. */
@@ -363,6 +369,17 @@ export async function createApiService(options: ApiServiceOptions): Promise<ApiS
         files.push({ path: file, name });
       }
       return files;
+    },
+    async addModel(name, body) {
+      const found = await models(true);
+      const added = await importModel({
+        userDir: locations.userDir,
+        name,
+        receive: (file) => writeLimited(body, file, MAX_UPLOAD_BYTES, name),
+        engine,
+        taken: [...found.models.map((m) => m.id), ...found.problems.map((p) => path.basename(p.dir))],
+      });
+      return { added, ...(await handlers['models/list']({})) };
     },
     async upload(name, body) {
       const file = await inbox.receive(name, body);

@@ -18,6 +18,7 @@ import { describeIssues } from '../shared/describe-issues.js';
 import {
   EngineConfigSchema,
   DisplayRequestSchema,
+  InspectModelRequestSchema,
   InspectRequestSchema,
   PreviewRequestSchema,
   ProbeRequestSchema,
@@ -28,6 +29,8 @@ import {
   type EngineEvent,
   type DisplayRequest,
   type DisplayResult,
+  type InspectModelRequest,
+  type ModelInspection,
   type InspectRequest,
   type InspectResult,
   type PreviewRequest,
@@ -68,13 +71,21 @@ export interface JobOptions {
   onEvent?: ((event: EngineEvent) => void) | undefined;
 }
 
-type ResultOf = { upscale: UpscaleResult; probe: ProbeReport; inspect: InspectResult; preview: PreviewResult; display: DisplayResult };
+type ResultOf = {
+  upscale: UpscaleResult;
+  probe: ProbeReport;
+  inspect: InspectResult;
+  preview: PreviewResult;
+  display: DisplayResult;
+  'inspect-model': ModelInspection;
+};
 const REQUEST_SCHEMAS = {
   upscale: UpscaleRequestSchema,
   probe: ProbeRequestSchema,
   inspect: InspectRequestSchema,
   preview: PreviewRequestSchema,
   display: DisplayRequestSchema,
+  'inspect-model': InspectModelRequestSchema,
 } as const;
 type RequestCall = Extract<ClientMessage, { type: 'request' }>['call'];
 
@@ -149,6 +160,11 @@ export class EngineClient {
   /** A PNG copy of an image the browser cannot show (TIFF), written in the worker. */
   display(request: DisplayRequest, options: JobOptions = {}): Promise<DisplayResult> {
     return this.call('display', request, options);
+  }
+
+  /** What an ONNX file the user adds takes and gives, found by running it in the worker. */
+  inspectModel(request: InspectModelRequest): Promise<ModelInspection> {
+    return this.call('inspect-model', request, {});
   }
 
   /** Starts the worker now (requests start it on demand); resolves with its pid once it is ready. */

@@ -10,7 +10,7 @@ import type { Engine } from './engine.js';
 import type { WorkerPort } from './worker-port.js';
 
 /** What the service needs of an engine (the real Engine, or a fake in a unit test). */
-export type EngineHandlers = Pick<Engine, 'upscale' | 'probe' | 'inspect' | 'preview' | 'display'>;
+export type EngineHandlers = Pick<Engine, 'upscale' | 'probe' | 'inspect' | 'preview' | 'display' | 'inspectModel'>;
 
 export function serveEngine(port: WorkerPort, createEngine: (config: EngineConfig) => EngineHandlers): void {
   let engine: EngineHandlers | undefined;
@@ -76,6 +76,9 @@ export function serveEngine(port: WorkerPort, createEngine: (config: EngineConfi
             break;
           case 'display':
             void run(id, async () => ({ type: 'result', id, result: { method: 'display', value: await current.display(call.params, job) } }));
+            break;
+          case 'inspect-model':
+            void run(id, async () => ({ type: 'result', id, result: { method: 'inspect-model', value: await current.inspectModel(call.params) } }));
             break;
         }
         return;

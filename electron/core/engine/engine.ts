@@ -37,6 +37,7 @@ import {
 import {
   EngineConfigSchema,
   DisplayRequestSchema,
+  InspectModelRequestSchema,
   InspectRequestSchema,
   PreviewRequestSchema,
   ProbeRequestSchema,
@@ -44,6 +45,8 @@ import {
   type EngineConfig,
   type DisplayRequest,
   type DisplayResult,
+  type InspectModelRequest,
+  type ModelInspection,
   type InspectRequest,
   type InspectResult,
   type PreviewRequest,
@@ -75,6 +78,7 @@ import {
 import { ThroughputEta } from './eta.js';
 import { faultPoint } from './fault-points.js';
 import { inspectImages, renderDisplayCopy, renderRegionPreview } from './image-requests.js';
+import { inspectModelFile } from './model-inspection.js';
 import { outputDimensions } from './output-size.js';
 import { probeProviders, providerOrder } from './providers.js';
 import { SessionCache } from './session-cache.js';
@@ -216,6 +220,11 @@ export class Engine {
   /** Header probes of image files (format, oriented size) or why each cannot be read; see image-requests.ts. */
   inspect(request: InspectRequest, context: JobContext = {}): Promise<InspectResult> {
     return inspectImages(InspectRequestSchema.parse(request), context.signal);
+  }
+
+  /** What an ONNX file the user adds takes and gives, found by running it on the CPU; see model-inspection.ts. */
+  inspectModel(request: InspectModelRequest): Promise<ModelInspection> {
+    return inspectModelFile(InspectModelRequestSchema.parse(request).file, this.config.threads);
   }
 
   /** A PNG copy of an image the browser cannot show (TIFF); see image-requests.ts. */

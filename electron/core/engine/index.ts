@@ -40,6 +40,8 @@ export {
 export { formatDuration, ThroughputEta } from './eta.js';
 export { resolveTiling, type TileChoice } from './tile-rule.js';
 export type {
+  InspectModelRequest,
+  ModelInspection,
   DisplayRequest,
   DisplayResult,
   EngineConfig,

@@ -8,6 +8,7 @@
 // May import: node:fs, node:path, node:crypto, core/shared. Never sharp, onnxruntime, engine or imageio.
 export { DEFAULT_MODEL_ID } from './default-model.js';
 export { FileDigestCache, sha256OfFile } from './file-digest.js';
+export { readOnnxFacts, type OnnxFacts } from './onnx-facts.js';
 export { ENV_BUNDLED_MODELS, ENV_USER_MODELS, packageRoot, resolveModelLocations, type ModelLocations } from './locations.js';
 export {
   findModel,

@@ -2,7 +2,7 @@
 // (loopback Host, same Origin), then is routed to exactly one of: the renderer's static files (public: the page holds
 // no secret until it reads the token from its URL's fragment), one API call or the event stream (the Bearer token),
 // or one image handle (the token or the image key), or a file transfer (the Bearer token): an upload streamed into the
-// service's inbox (`POST /api/upload?name=`), one result as it is on disk (`GET /api/download?handle=`) or every
+// service's inbox (`POST /api/upload?name=`) or added as the user's model (`POST /api/add-model?name=`), one result as it is on disk (`GET /api/download?handle=`) or every
 // result as one store-only ZIP (`GET /api/download-all`). No business logic lives here; the service validates every
 // call.
 //
@@ -33,6 +33,8 @@ export interface ServerBackend {
   resultFiles(): Promise<Array<{ path: string; name: string }>>;
   /** Streams an uploaded file into the inbox and adds it to the queue; answers as `queue/add`. */
   upload(name: string, body: AsyncIterable<Uint8Array>): Promise<unknown>;
+  /** Adds an uploaded ONNX file as the user's model; answers with its id and the models listing. */
+  addModel(name: string, body: AsyncIterable<Uint8Array>): Promise<unknown>;
 }
 
 export interface ServerOptions {
@@ -61,6 +63,7 @@ const API_PREFIX = '/api/';
 const EVENTS_PATH = '/api/events';
 const IMAGE_PATH = '/api/image';
 const UPLOAD_PATH = '/api/upload';
+const ADD_MODEL_PATH = '/api/add-model';
 const DOWNLOAD_PATH = '/api/download';
 const DOWNLOAD_ALL_PATH = '/api/download-all';
 
@@ -102,7 +105,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return streams.open(response, SECURITY_HEADERS);
     }
     if (url.pathname === IMAGE_PATH) return handleImage(request, response, url.searchParams.get('handle'));
-    if (url.pathname === UPLOAD_PATH) return handleUpload(request, response, url.searchParams.get('name'));
+    if (url.pathname === UPLOAD_PATH) return handleUpload(request, response, url.searchParams.get('name'), options.backend.upload);
+    if (url.pathname === ADD_MODEL_PATH) return handleUpload(request, response, url.searchParams.get('name'), options.backend.addModel);
     if (url.pathname === DOWNLOAD_PATH) return handleDownload(request, response, url.searchParams.get('handle'));
     if (url.pathname === DOWNLOAD_ALL_PATH) return handleDownloadAll(request, response);
     return handleCall(request, response, url.pathname.slice(API_PREFIX.length));
@@ -127,14 +131,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
-  async function handleUpload(request: IncomingMessage, response: ServerResponse, name: string | null): Promise<void> {
+  /** An upload of raw bytes (an image for the queue, or a model) handed to `receive` as a stream. */
+  async function handleUpload(
+    request: IncomingMessage,
+    response: ServerResponse,
+    name: string | null,
+    receive: (name: string, body: AsyncIterable<Uint8Array>) => Promise<unknown>,
+  ): Promise<void> {
     requireMethod(request, 'POST');
-    if (!name) throw new HttpFailure(400, { code: 'INVALID_ARGUMENT', message: 'POST /api/upload needs ?name=<the file\'s name>.' });
+    if (!name) throw new HttpFailure(400, { code: 'INVALID_ARGUMENT', message: 'Uploads need ?name=<the file\'s name>.' });
     // Only raw bytes: an HTML form can post elsewhere, but never with this type.
     if (!/^application\/octet-stream\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
       throw new HttpFailure(415, { code: 'INVALID_ARGUMENT', message: 'Uploads take Content-Type: application/octet-stream.' });
     }
-    sendJson(response, 200, await options.backend.upload(name, request as AsyncIterable<Uint8Array>));
+    sendJson(response, 200, await receive.call(options.backend, name, request as AsyncIterable<Uint8Array>));
   }
 
   async function handleDownload(request: IncomingMessage, response: ServerResponse, handle: string | null): Promise<void> {

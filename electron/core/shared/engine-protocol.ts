@@ -119,6 +119,25 @@ export const PreviewRequestSchema = z
   .strict();
 export type PreviewRequest = z.input<typeof PreviewRequestSchema>;
 
+/** An ONNX file to try as an upscaler (a model the user adds): what it takes and gives, found by running it. */
+export const InspectModelRequestSchema = z.object({ file: z.string().min(1) }).strict();
+export type InspectModelRequest = z.infer<typeof InspectModelRequestSchema>;
+
+export const ModelInspectionSchema = z
+  .object({
+    input: z.string(),
+    output: z.string(),
+    scale: z.number().int().min(1).max(8),
+    dynamicBatch: z.boolean(),
+    /** `fixed`: the graph takes only this side; `free`: any side that is a multiple of `multipleOf`. */
+    tile: z.discriminatedUnion('mode', [
+      z.object({ mode: z.literal('fixed'), size: z.number().int().positive() }).strict(),
+      z.object({ mode: z.literal('free'), multipleOf: z.number().int().positive() }).strict(),
+    ]),
+  })
+  .strict();
+export type ModelInspection = z.infer<typeof ModelInspectionSchema>;
+
 /** A copy of an image a browser cannot show (TIFF): oriented, 8-bit sRGB PNG at `output` (replaced if there). */
 export const DisplayRequestSchema = z.object({ input: z.string().min(1), output: z.string().min(1) }).strict();
 export type DisplayRequest = z.infer<typeof DisplayRequestSchema>;
@@ -280,6 +299,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
         z.object({ method: z.literal('inspect'), params: InspectRequestSchema }).strict(),
         z.object({ method: z.literal('preview'), params: PreviewRequestSchema }).strict(),
         z.object({ method: z.literal('display'), params: DisplayRequestSchema }).strict(),
+        z.object({ method: z.literal('inspect-model'), params: InspectModelRequestSchema }).strict(),
       ]),
     })
     .strict(),
@@ -303,6 +323,7 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
         z.object({ method: z.literal('inspect'), value: InspectResultSchema }).strict(),
         z.object({ method: z.literal('preview'), value: PreviewResultSchema }).strict(),
         z.object({ method: z.literal('display'), value: DisplayResultSchema }).strict(),
+        z.object({ method: z.literal('inspect-model'), value: ModelInspectionSchema }).strict(),
       ]),
     })
     .strict(),

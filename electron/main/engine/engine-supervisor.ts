@@ -22,6 +22,8 @@ import type {
   PreviewResult,
   DisplayRequest,
   DisplayResult,
+  InspectModelRequest,
+  ModelInspection,
   ProbeReport,
   ProbeRequest,
   UpscaleRequest,
@@ -88,6 +90,10 @@ export class EngineSupervisor {
 
   inspect(request: InspectRequest, options: JobOptions = {}): Promise<InspectResult> {
     return this.live().then(() => this.client.inspect(request, options));
+  }
+
+  inspectModel(request: InspectModelRequest): Promise<ModelInspection> {
+    return this.live().then(() => this.client.inspectModel(request));
   }
 
   display(request: DisplayRequest, options: JobOptions = {}): Promise<DisplayResult> {

@@ -244,6 +244,19 @@ export class SettingsPanel {
     return { text: await card.innerText(), speed: await card.locator(byTestId('model-speed')).innerText() };
   }
 
+  /** "Add your own model…" with an .onnx file: returns what the panel says (added, or "Not added: reason"). */
+  async addModel(file: UploadFile): Promise<string> {
+    await openPanel(this.page.locator(byTestId('model-panel')));
+    const answered = this.page.waitForResponse((response) => response.url().includes('/api/add-model?'), { timeout: RUN_WAIT_MS });
+    await this.page.locator(byTestId('model-add-input')).setInputFiles({ name: file.name, mimeType: 'application/octet-stream', buffer: file.bytes });
+    await answered;
+    const outcome = this.page.locator(`${byTestId('model-add-error')} .message, ${byTestId('model-add-status')}:not(:empty)`);
+    await outcome.first().waitFor({ timeout: RUN_WAIT_MS });
+    const error = this.page.locator(byTestId('model-add-error'));
+    if (await error.isVisible()) return `Not added: ${await error.locator('.message').innerText()}`;
+    return (await this.page.locator(byTestId('model-add-status')).innerText()).trim();
+  }
+
   /** The selected image's own model ("This image" panel). */
   async chooseItemModel(id: string): Promise<void> {
     await openPanel(this.page.locator(byTestId('item-settings')));

@@ -23,7 +23,7 @@ import {
   type ImageRef,
 } from '../../../../electron/core/shared/api.js';
 import { IMAGE_KEY_LABEL, IMAGE_KEY_PARAM, TOKEN_FRAGMENT_PARAM, TOKEN_STORAGE_KEY } from '../../../../electron/core/shared/browser-access.js';
-import type { ConnectionChange, HostTransfers, RendererBackend } from './types.js';
+import type { AddedModel, ConnectionChange, HostTransfers, RendererBackend } from './types.js';
 
 type AnyListener = (payload: unknown) => void;
 
@@ -142,6 +142,14 @@ export class HttpBackend implements RendererBackend {
         body: file,
       });
       return (await response.json()) as ApiResult<'queue/add'>;
+    },
+    addModel: async (file) => {
+      const response = await this.#fetch(`upload of "${file.name}"`, `/api/add-model?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: file,
+      });
+      return (await response.json()) as AddedModel;
     },
     download: async (handle) => this.#save(await this.#fetch('download', `/api/download?handle=${encodeURIComponent(handle)}`), 'result'),
     downloadAll: async () => this.#save(await this.#fetch('download of every result', '/api/download-all'), 'tinysr-results.zip'),

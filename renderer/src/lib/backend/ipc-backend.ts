@@ -36,6 +36,7 @@ export class IpcBackend implements RendererBackend {
     this.pickers = {
       addImages: async (options) => unwrap('The open dialog', await bridge.openImages(options)),
       chooseOutputFolder: async () => unwrap('The folder dialog', await bridge.chooseOutputFolder()),
+      addModel: async () => unwrap('Adding a model', await bridge.addModel()),
     };
     this.shell = {
       showInFolder: async (handle) => void unwrap('Show in folder', await bridge.showResult({ handle, reveal: 'file' })),

@@ -16,7 +16,12 @@ export interface HostPickers {
   addImages(options: { folders: boolean }): Promise<ApiResult<'queue/add'> | null>;
   /** Picks the output folder and saves it in the settings. */
   chooseOutputFolder(): Promise<ApiResult<'settings/set'> | null>;
+  /** Picks an .onnx file and adds it as the user's model. */
+  addModel(): Promise<AddedModel | null>;
 }
+
+/** A model the user added: its id and the models listing that now includes it. */
+export type AddedModel = { added: string } & ApiResult<'models/list'>;
 
 /** Browser mode: the user's files cross the network, since a web page never learns their paths. */
 export interface HostTransfers {
@@ -26,6 +31,8 @@ export interface HostTransfers {
   download(handle: string): Promise<void>;
   /** Saves every done item's result as one ZIP download. */
   downloadAll(): Promise<void>;
+  /** Uploads an .onnx file and adds it as the user's model. */
+  addModel(file: File): Promise<AddedModel>;
 }
 
 /** Electron: the desktop's file manager, for a done item's result (named by its handle, never a path). */

@@ -1,6 +1,6 @@
 // Things the user should know that are not tied to one button: provider fallbacks, out-of-memory recovery steps and
 // engine restarts from the service's events, and failures of actions elsewhere. Newest first, a few at a time, each
-// dismissible; the UI announces them through a polite live region. Each says what happened in plain words; the
+// dismissible (information also goes by itself after a while); the UI announces them through a polite live region. Each says what happened in plain words; the
 // engine's raw message goes behind "Details". A provider fallback is said once per window, not once per image.
 //
 // May import: electron/core/shared (types), lib/backend.
@@ -24,6 +24,8 @@ export interface Notice {
 }
 
 export const MAX_NOTICES = 5;
+/** How long an information notice (nothing to act on, e.g. a provider fallback) stays before it goes by itself. */
+export const INFO_NOTICE_MS = 15_000;
 
 const ENGINE_NOTICE_TITLES: Record<ApiEventPayload<'engine/notice'>['code'], string> = {
   'provider-fallback': 'Running on another processor',
@@ -60,7 +62,10 @@ export class NoticesStore {
   push(notice: Omit<Notice, 'id' | 'count'>): void {
     const same = this.notices.find((n) => n.title === notice.title && n.message === notice.message && n.code === notice.code);
     const others = this.notices.filter((n) => n !== same);
-    this.notices = [{ ...notice, id: this.#nextId++, count: (same?.count ?? 0) + 1 }, ...others].slice(0, MAX_NOTICES);
+    const id = this.#nextId++;
+    this.notices = [{ ...notice, id, count: (same?.count ?? 0) + 1 }, ...others].slice(0, MAX_NOTICES);
+    // Information goes by itself so it does not cover the window; warnings and errors stay until dismissed.
+    if (notice.tone === 'info') setTimeout(() => this.dismiss(id), INFO_NOTICE_MS);
   }
 
   #engineNotice(notice: ApiEventPayload<'engine/notice'>): void {
