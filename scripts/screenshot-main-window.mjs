@@ -46,10 +46,9 @@ try {
   await page.locator(byTestId('queue-start')).click();
   await page.locator(`${byTestId('queue-item')}[data-state="done"]`).waitFor({ timeout: WAIT_MS });
   await page.locator(byTestId('item-select')).first().click();
-  await page.waitForFunction(() => {
-    const after = document.querySelector('[data-testid="compare-after"]');
-    return after instanceof HTMLImageElement && after.complete && after.naturalWidth > 0;
-  }, undefined, { timeout: WAIT_MS });
+  // The result has loaded when the <img> is complete with a size (evaluated in the page).
+  const after = await page.locator(byTestId('compare-after')).elementHandle({ timeout: WAIT_MS });
+  await page.waitForFunction((image) => image.complete && image.naturalWidth > 0, after, { timeout: WAIT_MS });
   for (const dismiss of await page.locator(`${byTestId('notice')} button`).all()) await dismiss.click();
   await page.locator(byTestId('add-paths-input')).waitFor({ state: 'visible' });
   await page.getByRole('button', { name: 'Close' }).click();
