@@ -14,7 +14,7 @@ import { keepEvidenceOnFailure, openStudio, type StudioSession } from './support
 const FAST_MODEL = 'generic-x4-tiny';
 /** About a second or more per 128 px tile on a 2-core CPU: longer than the cancel may take. */
 const SLOW_MODEL = 'tinysr-tiny';
-/** The issue's bound for click-to-cancelled. The engine side alone is 300 ms (CANCEL_GRACE_MS) plus a process exit. */
+/** The issue's bound for click-to-cancelled. The engine side alone is 150 ms (CANCEL_GRACE_MS) plus a process exit. */
 const CANCEL_BOUND_MS = 1000;
 
 describe.skipIf(!chromiumAvailable())('browser mode: cancel and pause', () => {

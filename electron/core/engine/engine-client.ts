@@ -62,7 +62,7 @@ export interface EngineClientOptions {
 }
 
 /** How long a cancelled job may take to stop by itself before its worker is stopped. */
-export const CANCEL_GRACE_MS = 300;
+export const CANCEL_GRACE_MS = 150;
 
 export interface JobOptions {
   signal?: AbortSignal | undefined;

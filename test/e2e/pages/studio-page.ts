@@ -80,8 +80,9 @@ export class Uploads {
     await answered;
   }
 
-  /** Files the last add refused, each as "name — reason". */
+  /** Files the last add refused, each as "name — reason" (waits for the list: the page fills it once every file is answered). */
   async rejected(): Promise<string[]> {
+    await this.page.locator(`${byTestId('add-rejected')} li`).first().waitFor({ timeout: RUN_WAIT_MS });
     return this.page.locator(`${byTestId('add-rejected')} li`).allInnerTexts();
   }
 
