@@ -106,3 +106,14 @@ def test_x4fast_feature_loss_on_real_shaped_weights(tmp_path) -> None:  # noqa: 
     assert float(distance.detach()) > 0.0 and x.grad is not None and not any(p.requires_grad for p in loss.parameters())
     with pytest.raises(LossError, match="x4fast"):
         build_perceptual("x4fast-features", None)
+
+
+def test_token_border_ratio_flags_a_block_grid_and_not_plain_texture() -> None:
+    from tinysr_train.train.warm_report import token_border_ratio
+
+    torch.manual_seed(0)
+    texture = torch.rand(1, 3, 64, 64)
+    blocks = torch.rand(1, 3, 4, 4).repeat_interleave(16, 2).repeat_interleave(16, 3)
+    blocky = (blocks + 0.01 * torch.rand(1, 3, 64, 64)).clamp(0.0, 1.0)
+    assert 0.9 < token_border_ratio(texture, 16) < 1.1
+    assert token_border_ratio(blocky, 16) > 10.0

@@ -57,6 +57,7 @@ def build_manifest(
     provenance: Mapping[str, Any],
     parity: Mapping[str, float],
     quality: list[Mapping[str, Any]] | None,
+    summary: str = "",
 ) -> dict[str, Any]:
     """Assembles a manifest dict in the contract's shape; `provenance` holds weights, teacher, data and config."""
     config = dict(provenance["config"])
@@ -96,6 +97,8 @@ def build_manifest(
         },
         "quality": [dict(q) for q in quality or []],
     }
+    if summary:  # what the app's model card says in plain words
+        manifest["summary"] = summary
     if receptive_field is not None:
         manifest["receptiveField"] = receptive_field
     return manifest

@@ -47,6 +47,7 @@ def export_tinysr(cfg: dict[str, Any], *, out_dir: str | Path, ort_threads: int 
         model_id=spec["id"],
         name=spec["name"],
         description=spec["description"],
+        summary=spec["summary"],
         version=spec["version"],
         family="tinysr",
         scale=SCALE,

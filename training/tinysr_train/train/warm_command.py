@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_recipe_arguments(report, "restore2.run_dir=runs/warm/restore2")
     report.add_argument("--holdout-cache", type=Path, required=True, help="pixel cache of the held-out crops")
+    report.add_argument("--eval-dir", type=Path, help="also measure token borders on `tinysr-train eval`'s outputs here")
     report.add_argument("--out", type=Path, help="write the markdown here instead of printing it")
     report.set_defaults(func=run)
 
@@ -41,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
 
     command = " ".join(
         ["tinysr-train report-warm --config", str(args.config), *args.overrides, "--holdout-cache",
-         str(args.holdout_cache)] + ([f"--out {args.out}"] if args.out else [])
+         str(args.holdout_cache)]
+        + ([f"--eval-dir {args.eval_dir}"] if args.eval_dir else [])
+        + ([f"--out {args.out}"] if args.out else [])
     )
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     header = (
@@ -49,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         f"torch {torch.__version__} on {torch.get_num_threads()} threads; load average at start {load}; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
     )
-    text = build_report(load_config(args.config, args.overrides), PairCache.load(args.holdout_cache), command, header)
+    cfg = load_config(args.config, args.overrides)
+    text = build_report(cfg, PairCache.load(args.holdout_cache), command, header, args.eval_dir)
     if args.out is None:
         print(text, end="")
     else:

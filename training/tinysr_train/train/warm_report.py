@@ -159,7 +159,26 @@ def cost_rows(cfg: Mapping[str, Any]) -> list[tuple[str, int, int]]:
     ]
 
 
-def build_report(cfg: Mapping[str, Any], holdout: PairCache, command: str, header: str) -> str:
+def eval_border_rows(eval_dir: Path, period: int) -> list[tuple[str, str, int, float]]:
+    """(set, method, images, token_border_ratio over all its outputs) for every method folder that
+    `tinysr-train eval` left under `eval_dir/<set>/<method>/`: the same measure on the evaluation sets' full images
+    (the app's tiling starts every tile on the token grid, so a grid shows at multiples of `period` px)."""
+    from tinysr_train.reference.photo_check import list_images, read_rgb
+
+    rows = []
+    for set_dir in sorted(p for p in eval_dir.iterdir() if p.is_dir()):
+        for method_dir in sorted(p for p in set_dir.iterdir() if p.is_dir()):
+            images = list_images(method_dir, None)
+            if not images:
+                continue
+            ratios = [token_border_ratio(read_rgb(path), period) for path in images]
+            rows.append((set_dir.name, method_dir.name, len(images), sum(ratios) / len(ratios)))
+    return rows
+
+
+def build_report(
+    cfg: Mapping[str, Any], holdout: PairCache, command: str, header: str, eval_dir: Path | None = None
+) -> str:
     pixels = holdout.pixels(list(range(len(holdout))))
     rows, notes = stage_rows(cfg, pixels)
     codec_file = Path(cfg[teacher_vae.SECTION]["run_dir"]) / teacher_vae.CODEC_REPORT
@@ -193,6 +212,19 @@ def build_report(cfg: Mapping[str, Any], holdout: PairCache, command: str, heade
             "dB on [0, 1] pixels (float rounding only; the codec is a permutation): "
             + ", ".join(f"{k.removeprefix('psnr_')} {v:.1f}" for k, v in codec.items() if k.startswith("psnr_"))
             + ".",
+        ]
+    if eval_dir is not None:
+        period = model_cfg.vae_scale * model_cfg.transformer.patch_size
+        lines += [
+            "",
+            f"## Token borders on the evaluation sets ({eval_dir})",
+            "",
+            f"Mean over each method's outputs of the {period} px token-border ratio above (1.00 = no grid; every "
+            "method is measured on the same grid, so bicubic and the other models show what no grid looks like).",
+            "",
+            "| set | method | images | token borders |",
+            "| --- | --- | ---: | ---: |",
+            *(f"| {name} | {method} | {n} | {ratio:.3f} |" for name, method, n, ratio in eval_border_rows(eval_dir, period)),
         ]
     try:
         costs = cost_rows(cfg)
