@@ -134,7 +134,10 @@ def test_matlab_half_size_matches_pyiqa_imresize() -> None:
 
 def test_niqe_matches_pyiqa_with_a_synthetic_model() -> None:
     model = N.NiqeModel(torch.full((36,), 0.5, dtype=torch.float64), torch.eye(36, dtype=torch.float64), "test")
-    assert N.niqe(model, synthetic(192, 192, 1.1)) == pytest.approx(4.158331884670819, abs=1e-9)  # pyiqa
+    # pyiqa's value. Tolerance 1e-3, not 1e-9: luma is a float32 matmul (as pyiqa forms it), whose last bit depends on
+    # the CPU's BLAS kernel, and that decides a few pixels' 8-bit rounding (measured: 4.158545 on one x86-64 machine,
+    # 4.158332 on another, with the same torch and code).
+    assert N.niqe(model, synthetic(192, 192, 1.1)) == pytest.approx(4.158331884670819, abs=1e-3)
 
 
 def test_niqe_is_zero_at_the_model_mean() -> None:

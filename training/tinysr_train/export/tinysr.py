@@ -47,7 +47,7 @@ def export_tinysr(cfg: dict[str, Any], *, out_dir: str | Path, ort_threads: int 
         model_id=spec["id"],
         name=spec["name"],
         description=spec["description"],
-        summary=spec["summary"],
+        summary=spec.get("summary", ""),  # optional: a recipe may give the app's card a plain-words summary
         version=spec["version"],
         family="tinysr",
         scale=SCALE,

@@ -203,6 +203,19 @@ def build_report(
         "",
         *(f"- {note}" for note in notes),
     ]
+    keep_file = Path(cfg["prune"]["run_dir"]) / "keep.json"
+    if keep_file.is_file():
+        keep = json.loads(keep_file.read_text(encoding="utf-8"))
+        lines += [
+            "",
+            "## Kept layers",
+            "",
+            f"{keep['method']} keeps {keep['kept_layers']} of {keep['layers']} teacher layers: {keep['keep']} "
+            f"(search steps {keep['search_steps']}, search complete: {keep['search_complete']}; masked-teacher L1 on "
+            f"{keep['holdout_samples']} held-out cached pairs {keep['holdout_masked_teacher_l1']:.4f}). The rows "
+            "'pruned student' and 'restoration 1' above are the recoverability check of this keep-list: what cutting "
+            "the layers loses, and how much of it latent distillation wins back.",
+        ]
     if codec is not None:
         lines += [
             "",
