@@ -142,3 +142,43 @@ def test_a_recipe_may_build_on_another_recipe(tmp_path: Path) -> None:
     (tmp_path / "smaller.yaml").write_text(f"defaults: {tmp_path / 'recipe.yaml'}\nstage: {{steps: 3}}\n")
     cfg = load_config(tmp_path / "smaller.yaml")
     assert cfg == {"seed": 2, "export": {"opset": 17, "fp16": True}, "stage": {"steps": 3, "lr": 0.1}}
+
+
+STAGE_DIRS = {
+    "teacher_vae": "teacher-vae", "teacher_latent": "teacher-latent", "vae_encoder": "vae-encoder",
+    "vae_decoder": "vae-decoder", "prune": "prune", "recoverability": "recoverability", "restore1": "restore1",
+    "restore2": "restore2", "eval": "eval",
+}
+
+
+@pytest.mark.parametrize(
+    ("recipe", "runs"),
+    [("recipe-small", "runs/small"), ("recipe-cpu", "runs/cpu"), ("recipe-warm", "runs/warm"),
+     ("recipe-warm-smoke", "runs/warm-smoke"), ("recipe-smoke", "runs/smoke")],
+)
+def test_every_stage_run_dir_derives_from_paths_runs(recipe: str, runs: str) -> None:
+    cfg = load_config(CONFIG_DIR / f"{recipe}.yaml")
+    assert cfg["paths"]["runs"] == runs
+    assert {section: cfg[section]["run_dir"] for section in STAGE_DIRS} == {
+        section: f"{runs}/{name}" for section, name in STAGE_DIRS.items()
+    }
+
+
+def test_run_dir_follows_a_paths_override_unless_set_itself() -> None:
+    cfg = load_config(
+        CONFIG_DIR / "recipe-small.yaml", ["paths.runs=elsewhere", "restore1.run_dir=mine"]
+    )
+    assert cfg["teacher_vae"]["run_dir"] == "elsewhere/teacher-vae"
+    assert cfg["restore1"]["run_dir"] == "mine"
+
+
+def test_the_smoke_recipe_builds_on_the_small_one_and_drops_its_evaluation_sets() -> None:
+    assert yaml.safe_load((CONFIG_DIR / "recipe-smoke.yaml").read_text(encoding="utf-8"))["defaults"] == (
+        "recipe-small.yaml"
+    )
+    smoke, small = load_config(CONFIG_DIR / "recipe-smoke.yaml"), load_config(CONFIG_DIR / "recipe-small.yaml")
+    assert smoke["model"]["registry"] == "tinysr-test" and smoke["teacher_vae"]["steps"] == 2
+    assert smoke["vae_decoder"]["perceptual"] == small["vae_decoder"]["perceptual"]  # inherited, not copied
+    from tinysr_train.eval.settings import EvalSettings
+
+    assert [s.name for s in EvalSettings.from_config(smoke).sets] == ["smoke-pairs"]

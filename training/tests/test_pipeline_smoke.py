@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-TRAINING = Path(__file__).resolve().parents[1]
-
-
 import pytest
+
+TRAINING = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # minutes on 2 cores: the slow tier (`pytest -m slow`, scripts/test.sh)
 
 
 def run_script(config: Path, export_out: Path) -> subprocess.CompletedProcess[str]:

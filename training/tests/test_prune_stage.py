@@ -97,6 +97,7 @@ def test_gated_teacher_matches_diffusers_skip_layers_on_both_streams(tiny_teache
     assert released.transformer.state_dict().keys() == tiny_teacher.transformer.state_dict().keys()
 
 
+@pytest.mark.slow
 def test_dia_search_resumes_writes_the_keep_list_and_student_and_then_does_nothing(
     tmp_path: Path, tiny_teacher: TSDSRTeacher, search_cache: FakeLatentCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,6 +190,7 @@ def test_cli_prunes_the_trained_teacher_and_reports_config_errors(
     assert "error [PRUNE_CONFIG]: prune.method is 'magnitude'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_recoverability_table_at_smoke_size(tmp_path: Path, tiny_teacher: TSDSRTeacher) -> None:
     cache = FakeLatentCache(tiny_teacher, samples=3, tile=tiny_teacher.config.latent_tile, seed=2)
     cfg = _cfg(tmp_path, "prune.score_samples=1", "prune.finetune=none")

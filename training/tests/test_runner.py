@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch import nn
 
-from tinysr_train.checkpoint import CheckpointError
+from tinysr_train.checkpoint import CheckpointError, load_checkpoint
 from tinysr_train.train.runner import (
     LOSS_LOG,
     LOSS_PLOT,
@@ -28,12 +28,12 @@ from tinysr_train.train.runner import (
 TARGET = torch.tensor([[1.5], [-2.0], [0.5]])
 
 
-def _cfg(run_dir: Path, steps: int, lr: float = 0.1) -> dict:
+def _cfg(run_dir: Path, steps: int, lr: float = 0.1, **toy: object) -> dict:
     return {
         "seed": 3,
         "model": {"registry": "tinysr-test"},
         "paths": {},
-        "toy": {"run_dir": str(run_dir), "steps": steps, "checkpoint_every": 2, "lr": lr},
+        "toy": {"run_dir": str(run_dir), "steps": steps, "checkpoint_every": 2, "lr": lr, **toy},
         "other": {"anything": 1},
     }
 
@@ -45,7 +45,7 @@ def run_toy(cfg: dict) -> tuple[StageRunner, nn.Linear, list[dict[str, float]]]:
     torch.manual_seed(0)
     model = nn.Linear(3, 1, bias=False)
     optimizer = torch.optim.SGD(model.parameters(), lr=cfg["toy"]["lr"])
-    prepared = runner.add("model", model, optimizer)
+    prepared = runner.add("model", model, optimizer, warmup_steps=cfg["toy"].get("warmup_steps"), ema=True)
 
     def step(index: int) -> dict[str, float]:
         x = torch.randn(4, 3, generator=runner.generator(index))
@@ -53,7 +53,7 @@ def run_toy(cfg: dict) -> tuple[StageRunner, nn.Linear, list[dict[str, float]]]:
         optimizer.zero_grad()
         runner.backward(loss)
         optimizer.step()
-        return {"mse": loss.item()}
+        return {"mse": loss.item(), "lr": runner.lr("model") if runner._schedulers else 0.0}
 
     result = runner.run(step)
     return runner, model, result.losses
@@ -69,6 +69,56 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path: Path) -> None:
     assert [row["step"] for row in logged] == [1, 2, 3, 4]
     assert (tmp_path / "b" / LOSS_PLOT).stat().st_size > 1000
     assert latest_checkpoint(tmp_path / "b").name == "step-000004.pt"
+
+
+# Everything the runner adds from accelerate / diffusers at once: the cosine schedule with warmup, EMA, clipping, bf16.
+EXTRAS = {"warmup_steps": 2, "ema_decay": 0.9, "max_grad_norm": 0.5}
+
+
+@pytest.mark.parametrize("extras", [EXTRAS, {**EXTRAS, "mixed_precision": "bf16"}], ids=["fp32", "bf16"])
+def test_schedule_ema_and_clipping_resume_exactly(tmp_path: Path, extras: dict) -> None:
+    _, straight, straight_losses = run_toy(_cfg(tmp_path / "a", 6, **extras))
+    _, _, first = run_toy(_cfg(tmp_path / "b", 3, **extras))
+    _, resumed, second = run_toy(_cfg(tmp_path / "b", 6, **extras))
+    assert first + second == straight_losses
+    assert torch.equal(resumed.weight, straight.weight)
+    # diffusers' cosine schedule: linear warmup from 0 over 2 steps, then cosine decay to 0 at `steps`.
+    assert [round(row["lr"], 6) for row in straight_losses[:3]] == [0.0, 0.05, 0.1]
+    assert all(a["lr"] > b["lr"] for a, b in zip(straight_losses[2:], straight_losses[3:], strict=False))
+    # The checkpoint's `model.*` holds the EMA weights (what export and later stages load); the raw ones sit beside.
+    checkpoint = load_checkpoint(latest_checkpoint(tmp_path / "a"))
+    raw = checkpoint.extra["runner"]["weights"]["model"]["weight"]
+    assert torch.equal(raw, straight.weight.detach())
+    assert not torch.equal(checkpoint.model_state["model.weight"], raw)
+    assert checkpoint.extra["runner"]["ema"]["model"]["optimization_step"] == 6
+
+
+def test_clipping_bounds_the_step(tmp_path: Path) -> None:
+    _, free, _ = run_toy(_cfg(tmp_path / "free", 1, lr=1.0))
+    _, clipped, _ = run_toy(_cfg(tmp_path / "clipped", 1, lr=1.0, max_grad_norm=0.01))
+    torch.manual_seed(0)
+    start = nn.Linear(3, 1, bias=False).weight
+    assert (clipped.weight - start).norm() <= 0.01 + 1e-6 < (free.weight - start).norm()
+
+
+def test_a_checkpoint_without_schedule_state_resumes_on_the_schedule(tmp_path: Path) -> None:
+    """Checkpoints written before the runner saved its schedules: the lr is a function of the step."""
+    _, _, straight = run_toy(_cfg(tmp_path / "a", 4, warmup_steps=2))
+    run_toy(_cfg(tmp_path / "b", 2, warmup_steps=2))
+    path = latest_checkpoint(tmp_path / "b")
+    payload = torch.load(path, weights_only=True)
+    del payload["extra"]["runner"]
+    torch.save(payload, path)
+    _, _, second = run_toy(_cfg(tmp_path / "b", 4, warmup_steps=2))
+    assert second == straight[2:]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("mixed_precision", "fp16"), ("max_grad_norm", 0), ("ema_decay", 1.0), ("ema_decay", "x")]
+)
+def test_settings_reject_bad_accelerate_keys(key: str, value: object) -> None:
+    with pytest.raises(StageError, match=f"toy.{key}"):
+        StageSettings.from_section({"run_dir": "x", "steps": 1, "checkpoint_every": 1, key: value}, "toy")
 
 
 def test_nothing_to_do_when_the_run_is_complete(tmp_path: Path) -> None:
@@ -126,6 +176,7 @@ print(json.dumps({{"rank": runner.process_index, "world": runner.num_processes, 
 """
 
 
+@pytest.mark.slow
 def test_two_processes_on_cpu_through_torchrun_and_accelerate(tmp_path: Path) -> None:
     script = tmp_path / "two.py"
     script.write_text(TWO_PROCESS_SCRIPT.format(tests=str(Path(__file__).parent), run_dir=str(tmp_path / "run")))

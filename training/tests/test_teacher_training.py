@@ -23,7 +23,7 @@ from tinysr_train.train.teacher_latent import (
     load_trained_teacher,
     train_teacher_latent,
 )
-from tinysr_train.train.teacher_vae import MODULE, build_vae, scheduled_lr, train_teacher_vae
+from tinysr_train.train.teacher_vae import MODULE, build_vae, train_teacher_vae
 
 SMOKE_RECIPE = Path(__file__).resolve().parent.parent / "configs" / "recipe-smoke.yaml"
 PAIRS = 3
@@ -127,12 +127,6 @@ def test_the_transformer_starts_as_the_identity(test_cfg: ModelConfig) -> None:
     latent = torch.randn(1, 16, 4, 4)
     with torch.no_grad():
         torch.testing.assert_close(teacher.denoise(latent), latent)
-
-
-def test_the_learning_rate_warms_up_then_decays_by_cosine() -> None:
-    lrs = [scheduled_lr(1.0, step, steps=10, warmup_steps=2) for step in range(10)]
-    assert lrs[:3] == [0.5, 1.0, 1.0]
-    assert all(a > b for a, b in zip(lrs[2:], lrs[3:], strict=False)) and lrs[-1] < 0.05
 
 
 def test_teacher_latent_without_a_trained_vae_names_the_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

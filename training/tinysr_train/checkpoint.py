@@ -2,13 +2,11 @@
 
 Written atomically (temporary file + rename) so an interrupted save never leaves a truncated checkpoint, and read back
 with `torch.load(weights_only=True)`, so only tensors and plain containers are accepted (no arbitrary pickles).
-May import: torch, tinysr_train.config.
+May import: torch, tinysr_train.{atomic, config, errors}.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,18 +14,16 @@ from typing import Any
 
 import torch
 
+from tinysr_train.atomic import atomic_write
 from tinysr_train.config import config_diff, config_hash
+from tinysr_train.errors import TinySRError
 
 CHECKPOINT_FORMAT = "tinysr-train-checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
 
 
-class CheckpointError(Exception):
+class CheckpointError(TinySRError):
     """A checkpoint that cannot be written, read or used. `code` is stable; the message names the file."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -63,15 +59,7 @@ def save_checkpoint(
         "optimizer": dict(optimizer_state) if optimizer_state is not None else None,
         "extra": dict(extra or {}),
     }
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        torch.save(payload, tmp_name)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(target, lambda tmp: torch.save(payload, tmp))
 
 
 def load_checkpoint(

@@ -2,7 +2,7 @@
 
 Owns loading, merging, override parsing, the canonical config hash and saving the resolved config beside an artifact.
 The resolved config is a plain dict of JSON-compatible values (it is embedded in checkpoints and manifests as is).
-May import: the standard library and PyYAML only.
+May import: the standard library, PyYAML and tinysr_train.{errors, atomic} (both standard library only).
 """
 
 from __future__ import annotations
@@ -18,20 +18,25 @@ from typing import Any
 
 import yaml
 
+from tinysr_train.atomic import atomic_write_text
+from tinysr_train.errors import TinySRError
+
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 DEFAULTS_FILE = CONFIG_DIR / "defaults.yaml"
 RESOLVED_CONFIG_NAME = "resolved-config.yaml"
 
 # A config file may name the defaults it builds on (a file name in CONFIG_DIR); the key is consumed, not kept.
 DEFAULTS_KEY = "defaults"
+# Sections whose `run_dir`, when not set, is `<paths.runs>/<section with dashes>` (e.g. teacher_vae ->
+# runs/small/teacher-vae), so a recipe that builds on another moves every stage by setting paths.runs alone.
+RUN_DIR_SECTIONS = (
+    "teacher_vae", "teacher_latent", "vae_encoder", "vae_decoder", "prune", "recoverability", "restore1", "restore2",
+    "eval",
+)
 
 
-class ConfigError(Exception):
+class ConfigError(TinySRError):
     """A config that cannot be read or resolved. `code` is stable; the message names the file or key at fault."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def load_config(
@@ -46,6 +51,8 @@ def load_config(
     `defaults.yaml`. A defaults file may itself name defaults (a chain); one that names none is the base.
     Overrides are `key.sub=value` with the value parsed as a YAML scalar or flow collection; an override may only
     set a key that the defaults or the file already define (typos fail loudly), unless written `+key.sub=value`.
+    A section of RUN_DIR_SECTIONS without a `run_dir` gets `<paths.runs>/<section, dashes for underscores>`, filled
+    in before the overrides (so `teacher_vae.run_dir=...` works) and following a `paths.runs=...` override.
     """
     file_values: dict[str, Any] = {}
     if path is not None:
@@ -53,10 +60,32 @@ def load_config(
     named_defaults = file_values.pop(DEFAULTS_KEY, None)
     defaults_path = _resolve_defaults_path(defaults if defaults is not None else named_defaults, path)
     resolved = merge_config(_read_with_defaults(defaults_path), file_values)
+    derived = derive_run_dirs(resolved)
     for override in overrides:
         apply_override(resolved, override)
+    for section, value in derived.items():  # not overridden itself: follow an overridden paths.runs
+        if resolved[section].get("run_dir") == value:
+            resolved[section]["run_dir"] = _run_dir(resolved, section)
     _require_json_compatible(resolved, where=str(path or defaults_path))
     return resolved
+
+
+def derive_run_dirs(cfg: dict[str, Any]) -> dict[str, str]:
+    """Fills in `<section>.run_dir` = `<paths.runs>/<section with dashes>` for each section of RUN_DIR_SECTIONS that
+    has none (in place); returns what it filled in. Nothing without `paths.runs`."""
+    filled: dict[str, str] = {}
+    runs = (cfg.get("paths") or {}).get("runs") if isinstance(cfg.get("paths"), Mapping) else None
+    if not runs:
+        return filled
+    for section in RUN_DIR_SECTIONS:
+        values = cfg.get(section)
+        if isinstance(values, dict) and values.get("run_dir") is None:
+            values["run_dir"] = filled[section] = _run_dir(cfg, section)
+    return filled
+
+
+def _run_dir(cfg: Mapping[str, Any], section: str) -> str:
+    return f"{str(cfg['paths']['runs']).rstrip('/')}/{section.replace('_', '-')}"
 
 
 def merge_config(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,10 +159,7 @@ def save_resolved_config(cfg: Mapping[str, Any], artifact_dir: str | Path) -> Pa
     target = out_dir / RESOLVED_CONFIG_NAME
     header = f"# Resolved tinysr-train config. configHash: {config_hash(cfg)}\n"
     body = yaml.safe_dump(dict(cfg), sort_keys=True, allow_unicode=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(header + body, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return atomic_write_text(target, header + body)
 
 
 def config_diff(expected: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:

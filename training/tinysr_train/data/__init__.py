@@ -1,7 +1,7 @@
 """Training data: the Real-ESRGAN second-order degradation model, LQ/HQ pair generation and the training cache
 (issue 5, stage 1).
 
-Modules, in dependency order: `errors` (DataError); `atomic` (temp + rename writes); `kernels` (blur and sinc kernels,
+Modules, in dependency order: `errors` (DataError); `kernels` (blur and sinc kernels,
 numpy only); `degrade` (the pipeline's steps and `degrade`); `sharpen` (USM of the GT); `pairs` (`make_pairs` from a
 photo folder, evaluation-set refusal); `recipe` (the recipe keys the commands read); `cache` (`PairCache`, what every
 stage reads); `reference_teacher` and `cache_build` (writing the cache; the latter imports the latent teacher, so it is

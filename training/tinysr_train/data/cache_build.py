@@ -5,7 +5,7 @@ Owns: `build_pixel_cache`, `build_latent_cache`, the `cache-meta.json` record an
 a cache whose record matches what would be built is kept ("nothing to do"); one built from other pairs, another reference
 or another teacher is refused (DATA_CACHE_STALE) rather than silently mixed or overwritten. Rebuilding the pixel cache
 removes the latent cache, which was computed from it.
-May import: torch, numpy, Pillow, tqdm, the standard library, this package's `.cache`, `.atomic`, `.errors`,
+May import: torch, numpy, Pillow, tqdm, the standard library, this package's `.cache`, `.errors`, `tinysr_train.atomic`,
 `.reference_teacher`, and `tinysr_train.train.teacher_latent.encode_lq` (the one definition of the teacher's input),
 the latter inside `build_latent_cache` only: the pixel cache needs neither diffusers nor accelerate.
 """
@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from .atomic import atomic_write
+from tinysr_train.atomic import atomic_write
 from .cache import LATENT_KEYS, LATENTS_FILE, META_FILE, PIXELS_FILE
 from .errors import DataError
 from .pairs import SETTINGS_FILE

@@ -1,12 +1,14 @@
 """Errors of the data pipeline: one exception type carrying a stable code.
 
-Owns: `DataError` and its codes. May import: nothing from the project.
+Owns: `DataError` and its codes. May import: tinysr_train.errors only.
 Messages name the path or argument at fault, what was expected, what was found and what to do.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+from tinysr_train.errors import TinySRError
 
 DataErrorCode = Literal[
     "DATA_EVALUATION_SET",  # the source folder is (or sits inside) an evaluation set: training on it would leak
@@ -20,9 +22,9 @@ DataErrorCode = Literal[
 ]
 
 
-class DataError(Exception):
+class DataError(TinySRError):
     """A data-pipeline failure. `code` is stable; the message says what to do."""
 
     def __init__(self, code: DataErrorCode, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.code: DataErrorCode = code

@@ -3,7 +3,7 @@
 Owns: `make_pairs` (random HQ crops -> optional USM sharpening -> `degrade` -> PNG pairs under `out/hq` and
 `out/lq`, one worker process per photo at a time), the settings record `out/pairs.json` that makes a rerun resume
 safely, and `refuse_evaluation_set`. May import: numpy, torch, Pillow, tqdm, the standard library and this package's
-`.degrade`, `.sharpen`, `.atomic`, `.errors`.
+`.degrade`, `.sharpen`, `.errors`, `tinysr_train.atomic`.
 
 Pair k of image i is seeded by (seed, i, k), so a pair does not depend on how many pairs other images produced, nor on
 which worker made it: any number of workers writes the same files, bit for bit. Each PNG is written atomically, so a
@@ -29,7 +29,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from .atomic import atomic_write
+from tinysr_train.atomic import atomic_write
 from .camera import CameraDegradationConfig, camera_degrade
 from .degrade import DegradationConfig, degrade, from_uint8, to_uint8
 

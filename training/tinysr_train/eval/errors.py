@@ -1,12 +1,14 @@
 """Errors of the evaluation command: one exception type carrying a stable code.
 
-Owns: `EvalError` and its codes. May import: nothing from the project.
+Owns: `EvalError` and its codes. May import: tinysr_train.errors only.
 Messages name the key, file or value at fault, what was expected and what to do.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+from tinysr_train.errors import TinySRError
 
 EvalErrorCode = Literal[
     "EVAL_CONFIG",  # the `eval` section is missing a key or holds a value of the wrong type
@@ -20,9 +22,9 @@ EvalErrorCode = Literal[
 ]
 
 
-class EvalError(Exception):
+class EvalError(TinySRError):
     """An evaluation failure. `code` is stable; the message says what to do."""
 
     def __init__(self, code: EvalErrorCode, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.code: EvalErrorCode = code

@@ -22,6 +22,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from tinysr_train.atomic import atomic_write, atomic_write_text
 from tinysr_train.reference.photo_check import list_images, read_rgb
 
 from .brisque import BrisqueModel, brisque, load_brisque_model
@@ -115,10 +116,7 @@ def pair_images(eval_set: EvalSet, limit: int | None) -> list[str]:
 
 def save_png(image: torch.Tensor, path: Path) -> None:
     pixels = (image[0].clamp(0, 1).permute(1, 2, 0).numpy() * 255.0).round().astype(np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.png")
-    Image.fromarray(pixels).save(tmp)
-    tmp.replace(path)
+    atomic_write(path, lambda tmp: Image.fromarray(pixels).save(tmp, format="PNG"), suffix=".tmp.png")
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -145,7 +143,7 @@ def produce(method: Method, eval_set: EvalSet, names: list[str], run_dir: Path, 
         for stale in folder.glob("*.png"):
             stale.unlink()
         folder.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"identity": method.identity, "description": method.description}, indent=2) + "\n")
+        atomic_write_text(stamp, json.dumps({"identity": method.identity, "description": method.description}, indent=2) + "\n")
     todo = [n for n in names if not (folder / n).is_file()]
     if todo:
         assert method.upscale is not None
@@ -197,7 +195,7 @@ def measure(
                 row["lpips"] = float(nr.lpips(sr, hr))
         values[name] = row
         cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache_path.write_text(json.dumps({"key": key, "images": values}) + "\n")
+        atomic_write_text(cache_path, json.dumps({"key": key, "images": values}) + "\n")
     result.per_image = {n: values[n] for n in names}
 
 

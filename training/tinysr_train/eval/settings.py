@@ -67,6 +67,8 @@ class EvalSettings:
 
         sets = []
         for name, paths in need("sets", Mapping).items():
+            if paths is None:  # a recipe that builds on another drops one of its base's sets with `name: null`
+                continue
             if not isinstance(paths, Mapping) or not {"lr", "hr"} <= set(paths):
                 raise EvalError("EVAL_CONFIG", f"eval.sets.{name}: expected {{lr: DIR, hr: DIR}}, found {paths!r}")
             sets.append(EvalSet(str(name), Path(paths["lr"]), Path(paths["hr"])))

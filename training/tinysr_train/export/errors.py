@@ -1,17 +1,15 @@
 """Errors raised by the export package: data with a stable `code`, messages that name the model and what to do.
 
-May import: the standard library only.
+May import: the standard library and tinysr_train.errors.
 """
 
 from __future__ import annotations
 
+from tinysr_train.errors import TinySRError
 
-class ExportError(Exception):
+
+class ExportError(TinySRError):
     """An export that cannot go ahead or did not produce a valid model folder."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class ParityError(ExportError):

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 import tinysr_train
+from tinysr_train.atomic import atomic_write_text
 from tinysr_train.config import config_hash
 from tinysr_train.export.errors import ExportError
 
@@ -125,10 +126,7 @@ def write_manifest(manifest: Mapping[str, Any], folder: Path) -> Path:
     """Validates, then writes `manifest.json` into `folder` (tmp + rename); returns its path."""
     validate_manifest(manifest, source=str(folder / MANIFEST_NAME))
     target = folder / MANIFEST_NAME
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return atomic_write_text(target, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

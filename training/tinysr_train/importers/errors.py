@@ -2,23 +2,21 @@
 found.
 
 Absent files are reported with the model family's `MissingWeightsError` (code MISSING_WEIGHTS), so a user sees the same
-error whether the teacher loader or an importer found a file missing. May import: the standard library only.
+error whether the teacher loader or an importer found a file missing. May import: the standard library and tinysr_train.errors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tinysr_train.errors import TinySRError
+
 # Key names a message lists before it summarises the rest: enough to diagnose a naming scheme, short enough to read.
 KEYS_SHOWN = 12
 
 
-class ImportWeightsError(Exception):
+class ImportWeightsError(TinySRError):
     """Weight files that exist but do not fit the model they are imported into."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def key_mismatch_error(

@@ -1,8 +1,10 @@
-"""Errors of the pruning stages: one exception type carrying a stable code. May import: nothing from the project."""
+"""Errors of the pruning stages: one exception type carrying a stable code. May import: tinysr_train.errors only."""
 
 from __future__ import annotations
 
 from typing import Literal
+
+from tinysr_train.errors import TinySRError
 
 PruneErrorCode = Literal[
     "PRUNE_CONFIG",  # a prune.* / recoverability.* value the stage cannot run with
@@ -10,9 +12,9 @@ PruneErrorCode = Literal[
 ]
 
 
-class PruneError(Exception):
+class PruneError(TinySRError):
     """A pruning-stage failure. `code` is stable; the message names the key or file and what to do."""
 
     def __init__(self, code: PruneErrorCode, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.code: PruneErrorCode = code

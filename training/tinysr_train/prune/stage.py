@@ -9,7 +9,7 @@ later stages read them:
   `load_pruned_student(cfg)` (or reads `<prune.run_dir>/pruned.pt` itself).
 A second call with the same recipe finds `pruned.pt` up to date and does nothing; raising `prune.steps` resumes the
 search from its last checkpoint. A search stopped early by the runner's wall-clock budget writes neither file.
-May import: torch, accelerate, tinysr_train.{checkpoint, config, models, registry, train.runner,
+May import: torch, accelerate, tinysr_train.{atomic, checkpoint, config, models, registry, train.runner,
 train.teacher_latent, prune.*}.
 """
 
@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from accelerate import PartialState
 
+from tinysr_train.atomic import atomic_write_text
 from tinysr_train.checkpoint import load_checkpoint, save_checkpoint
 from tinysr_train.config import config_diff, config_hash
 from tinysr_train.models import TinySRTransformer, TSDSRTeacher, build_student
@@ -145,7 +146,7 @@ def run_prune(
             config=cfg,
             extra={"stage": "prune", "keep": keep, "method": settings.method, "keep_ratio": settings.keep_ratio},
         )
-        (run_dir / KEEP_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        atomic_write_text(run_dir / KEEP_FILE, json.dumps(record, indent=1) + "\n")
         log(f"prune: {settings.method} keeps {len(keep)} of {layers} layers {keep}; wrote {path} and {KEEP_FILE}")
     state.wait_for_everyone()  # later stages on every rank read the files
     return PruneResult(keep, path, record, ran=True, complete=complete)

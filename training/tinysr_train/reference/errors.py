@@ -1,12 +1,14 @@
 """Errors of the reference-teacher tooling: one exception type carrying a stable code.
 
-Owns: `ReferenceModelError` and its codes. May import: nothing from the project.
+Owns: `ReferenceModelError` and its codes. May import: tinysr_train.errors only.
 Messages name the file (and layer) at fault, what was expected, what was found and what to do.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+from tinysr_train.errors import TinySRError
 
 ReferenceErrorCode = Literal[
     "NCNN_PARAM_INVALID",  # the .param text does not follow ncnn's format
@@ -22,9 +24,9 @@ ReferenceErrorCode = Literal[
 ]
 
 
-class ReferenceModelError(Exception):
+class ReferenceModelError(TinySRError):
     """A failure with a stable `code` (the CLI prints `error [CODE]: message`); `str()` is the human message."""
 
     def __init__(self, code: ReferenceErrorCode, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.code: ReferenceErrorCode = code

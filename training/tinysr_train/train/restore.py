@@ -22,10 +22,10 @@ Choices (config keys of both sections):
   which the paper found better than ground truth (Tab. C.3); `hq` uses the HQ image and its teacher-encoder latent.
 The perceptual loss and discriminator are named in the config (so in every checkpoint); their descriptions, which say
 when a substitute for LPIPS / the DINO discriminator is used, are printed at start and saved in `extra`.
-Resume is exact: batches come from the runner's per-step generators, the learning rate is a function of the step, and
+Resume is exact: batches come from the runner's per-step generators, the runner saves the learning-rate schedule, and
 every random initialisation is seeded.
-May import: torch, tinysr_train.{checkpoint, losses, models, prune.stage, registry, train.runner, train.teacher_vae,
-train.vae_compress}; the cache lazily (through vae_compress).
+May import: torch, tinysr_train.{checkpoint, losses, models, prune.stage, registry, train.runner, train.stage_common,
+train.vae_compress}; the cache lazily (through stage_common).
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ from tinysr_train.models import TinySRPipeline, TinySRTransformer, TinyVAE
 from tinysr_train.models.lr_input import vae_input
 from tinysr_train.prune.stage import load_pruned_student
 from tinysr_train.registry import ModelConfig, get_config
-from tinysr_train.train import teacher_vae, vae_compress
+from tinysr_train.train import vae_compress
 from tinysr_train.train.runner import StageError, StageResult, StageRunner, StageSettings, module_state, stage_output
+from tinysr_train.train.stage_common import build_optimizer, check_loss_weights, check_positive_int, load_cache
 
 if TYPE_CHECKING:
     from tinysr_train.data.cache import PairCache
@@ -130,8 +131,8 @@ def train_restore(
         # The decoder is called outside the DDP-wrapped forward, so this is for single-process runs (the CPU recipe).
         pipeline.tiny_vae.decoder.requires_grad_(True)
         trained += list(pipeline.tiny_vae.decoder.parameters())
-    optimizer = teacher_vae.build_optimizer(trained, section)
-    model = runner.add(MODULE, pipeline, optimizer)
+    optimizer = build_optimizer(trained, section)
+    model = runner.add(MODULE, pipeline, optimizer, warmup_steps=int(section["warmup_steps"]), ema=True)
     vae = runner.unwrap(MODULE).tiny_vae  # frozen: called outside the DDP-wrapped forward
     runner.extra = {
         "keep": list(pipeline.config.keep),
@@ -144,14 +145,13 @@ def train_restore(
         runner.extra.update(perceptual=pixel.perceptual_description, discriminator=pixel.discriminator_description)
         runner.log(f"{spec.name}: perceptual term {pixel.perceptual_description}")
         runner.log(f"{spec.name}: discriminator {pixel.discriminator_description}")
-    pairs = cache if cache is not None else vae_compress.load_cache(cfg)
+    pairs = cache if cache is not None else load_cache(cfg)
     latent_loss = LATENT_LOSSES[section["loss"]]
     latent_key, pixel_key = TARGETS[section["target"]]
-    batch, warmup, lr = int(section["batch_size"]), int(section["warmup_steps"]), float(section["lr"])
+    batch = int(section["batch_size"])
     tiny_input = section["input"] == "tiny-encoder"
 
     def step_fn(step: int) -> dict[str, float]:
-        teacher_vae.set_lr(optimizer, teacher_vae.scheduled_lr(lr, step, settings.steps, warmup))
         indices = pairs.sample_indices(runner.generator(step), batch)
         latents = {key: value.to(runner.device) for key, value in pairs.latents(indices).items()}
         pixels = pairs.pixels(indices) if tiny_input or pixel is not None else {}
@@ -238,13 +238,13 @@ class _PixelTerms:
 def _check_section(section: Mapping[str, Any], name: str, *, pixel: bool) -> dict[str, float]:
     """Checks the keys this stage reads (the runner checks run_dir, steps, checkpoint_every); returns the loss
     weights (stage 1: the latent term alone)."""
-    teacher_vae.check_positive_int(section, name, "batch_size")
+    check_positive_int(section, name, "batch_size")
     for key, allowed in (("loss", tuple(LATENT_LOSSES)), ("input", INPUTS), ("target", tuple(TARGETS))):
         if section[key] not in allowed:
             raise StageError("STAGE_CONFIG", f"{name}.{key} is {section[key]!r}; expected one of {', '.join(allowed)}")
     if not pixel:
         return {"latent": 1.0}
-    teacher_vae.check_loss_weights(section, name, required=PIXEL_TERMS, optional=OPTIONAL_PIXEL_TERMS)
+    check_loss_weights(section, name, required=PIXEL_TERMS, optional=OPTIONAL_PIXEL_TERMS)
     if not isinstance(section["train_decoder"], bool):
         raise StageError("STAGE_CONFIG", f"{name}.train_decoder must be true or false, found {section['train_decoder']!r}")
     weights = {key: float(value) for key, value in section["loss_weights"].items()}

@@ -2,14 +2,27 @@
 multi-process training through Hugging Face accelerate.
 
 Owns: the step loop around a stage's own `step_fn`, the checkpoint layout (`run_dir/step-NNNNNN.pt` holding every
-registered module as `<name>.<param>` plus each optimizer's state), resume with a recipe check, `losses.jsonl` and
-`losses.png`, and per-step random generators. A stage owns its models, data and losses; it registers what must be saved
-with `add`, and `run` does the rest.
-May import: torch, accelerate, tqdm, matplotlib (lazily, for the PNG) and tinysr_train.{config, checkpoint}.
+registered module as `<name>.<param>` plus each optimizer's state, and `extra.runner`: the learning-rate schedules,
+the EMA state and, with EMA on, the raw training weights), resume with a recipe check, `losses.jsonl` and `losses.png`,
+per-step random generators, and what accelerate and diffusers already do for a training loop, switched by keys of the
+stage's section (absent = off, so recipes without them keep their behaviour and config hashes):
+- `mixed_precision`: `no` (default) or `bf16` (for GPUs; accelerate's autocast around each step);
+- `max_grad_norm`: null (default) or a norm: `accelerator.clip_grad_norm_` before every optimizer step of the stage;
+- `ema_decay`: null (default) or a decay: diffusers' `EMAModel` over the stage's main module (registered with
+  `ema=True`); its weights are what the checkpoint's `<name>.*` hold, so export and later stages use them;
+- the learning rate: diffusers' `get_scheduler("cosine")`, linear warmup over `warmup_steps` then cosine decay to 0 at
+  `steps`, for optimizers registered with `warmup_steps=`; its state is saved with the checkpoint.
+A stage owns its models, data and losses; it registers what must be saved with `add`, and `run` does the rest.
+May import: torch, accelerate, diffusers, tqdm, matplotlib (lazily, for the PNG) and tinysr_train.{atomic,
+config, checkpoint, errors}.
 
 Why resume is exact: nothing a step does depends on history outside the checkpoint. Each step's batch and noise come
-from `generator(step)`, seeded by (seed, step, process rank, stream), and learning-rate schedules are functions of the
-step. Scale-out: under `accelerate launch --num_processes N` (or torchrun), `add` wraps trainable modules in DDP, each
+from `generator(step)`, seeded by (seed, step, process rank, stream); the schedules' and EMA's states are saved.
+Why not accelerate's `save_state`: it writes a folder of its own layout, while every later stage, `export` and `eval`
+read this single-file checkpoint (module states under `<name>.<param>`, the resolved config, `extra`), and runs written
+before this runner must keep loading; the RNG states it saves are not needed here (per-step generators). The recipe
+check (a changed section refuses resume, only `steps` may grow) sits on top of it as before.
+Scale-out: under `accelerate launch --num_processes N` (or torchrun), `add` wraps trainable modules in DDP, each
 process draws its own batch from its rank's generator, gradients are averaged, and only the main process writes files.
 The same code runs on one CPU, one GPU or several, unchanged.
 """
@@ -28,8 +41,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from tinysr_train.atomic import atomic_write_text
 from tinysr_train.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from tinysr_train.config import config_diff
+from tinysr_train.errors import TinySRError
 
 CHECKPOINT_PATTERN = re.compile(r"^step-(\d+)\.pt$")
 LOSS_LOG = "losses.jsonl"
@@ -39,14 +54,14 @@ COMMON_SECTIONS = ("seed", "model", "paths")
 # Operational wall-clock budgets, not part of any recipe: a JSON object {"<section>": seconds}. A stage that reaches
 # its budget saves a checkpoint and stops early; rerunning it later resumes towards `steps` (e.g. a GPU lease ran out).
 STAGE_SECONDS_ENV = "TINYSR_STAGE_SECONDS"
+MIXED_PRECISION = ("no", "bf16")
+# `extra` key of the runner's own state: {"schedulers": {name: state}, "ema": {name: state without shadow params},
+# "weights": {name: raw training state}} (the last two only with EMA on).
+RUNNER_STATE = "runner"
 
 
-class StageError(Exception):
+class StageError(TinySRError):
     """A stage that cannot start or continue; `code` is stable and the message says what to run or change."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,9 @@ class StageSettings:
     checkpoint_every: int
     resume: bool = True
     log_every: int = 10
+    mixed_precision: str = "no"
+    max_grad_norm: float | None = None
+    ema_decay: float | None = None
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any], name: str = "stage") -> StageSettings:
@@ -69,12 +87,25 @@ class StageSettings:
             value = section[key]
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise StageError("STAGE_CONFIG", f"{name}.{key} must be a positive integer, found {value!r}")
+        precision = section.get("mixed_precision", "no")
+        if precision not in MIXED_PRECISION:
+            raise StageError("STAGE_CONFIG", f"{name}.mixed_precision is {precision!r}; expected no or bf16 "
+                             "(fp16 would need a gradient scaler around the stages' own optimizer steps)")
+        clip = section.get("max_grad_norm")
+        if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or clip <= 0):
+            raise StageError("STAGE_CONFIG", f"{name}.max_grad_norm must be null or a positive number, found {clip!r}")
+        decay = section.get("ema_decay")
+        if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1):
+            raise StageError("STAGE_CONFIG", f"{name}.ema_decay must be null or a number in (0, 1), found {decay!r}")
         return cls(
             run_dir=Path(section["run_dir"]),
             steps=int(section["steps"]),
             checkpoint_every=int(section["checkpoint_every"]),
             resume=bool(section.get("resume", True)),
             log_every=int(section.get("log_every", 10)),
+            mixed_precision=str(precision),
+            max_grad_norm=None if clip is None else float(clip),
+            ema_decay=None if decay is None else float(decay),
         )
 
 
@@ -84,6 +115,17 @@ class StageResult:
     step: int  # the step reached
     losses: list[dict[str, float]]  # one per step this invocation ran (this process's values)
     checkpoints: list[Path]
+
+
+def _use_mixed_precision(mode: str) -> None:
+    """accelerate keeps one AcceleratorState per process and refuses a second Accelerator of another precision; stages
+    run one after another in one process (vae-compress's two phases, the tests) may differ, so the process-wide
+    accelerator settings are reset (the distributed PartialState, its process group and device, are kept)."""
+    from accelerate.state import AcceleratorState
+
+    state = AcceleratorState._shared_state
+    if state and state.get("_mixed_precision") not in (None, mode):
+        AcceleratorState._reset_state(reset_partial_state=False)
 
 
 def checkpoint_path(run_dir: Path, step: int) -> Path:
@@ -157,13 +199,17 @@ class StageRunner:
         self._compared = (*COMMON_SECTIONS, self.section, *reads)
         self._log = log
         self.seed = int(cfg["seed"])
+        _use_mixed_precision(settings.mixed_precision)
         # Masked layers and frozen branches leave some parameters without gradients in a step; DDP must allow it.
         self.accelerator = Accelerator(
             cpu=not torch.cuda.is_available(),
+            mixed_precision=settings.mixed_precision,
             kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
         )
         self._modules: dict[str, nn.Module] = {}
         self._optimizers: dict[str, torch.optim.Optimizer] = {}
+        self._schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
+        self._emas: dict[str, Any] = {}  # name -> diffusers EMAModel over that module's parameters
         # Plain values saved with every checkpoint for later stages (e.g. the learned keep-list, the loss names used).
         self.extra: dict[str, Any] = {}
 
@@ -187,8 +233,21 @@ class StageRunner:
         if self.is_main:
             self._log(message)
 
-    def add(self, name: str, module: nn.Module, optimizer: torch.optim.Optimizer | None = None) -> nn.Module:
-        """Registers `module` (and its optimizer) for checkpoints and resume; returns the module to call in steps."""
+    def add(
+        self,
+        name: str,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer | None = None,
+        *,
+        warmup_steps: int | None = None,
+        ema: bool = False,
+    ) -> nn.Module:
+        """Registers `module` (and its optimizer) for checkpoints and resume; returns the module to call in steps.
+
+        `warmup_steps`: schedule the optimizer's lr (get_scheduler "cosine": linear warmup, cosine decay to 0 at
+        `steps`), stepped by `run` after every step. `ema`: keep diffusers' EMAModel of the module's weights when the
+        section sets `ema_decay` (the stage's main module; not a discriminator). With `max_grad_norm` set, every
+        registered optimizer clips its gradients (accelerator.clip_grad_norm_) before it steps."""
         if name in self._modules or "." in name:
             raise StageError("STAGE_CONFIG", f"module name {name!r} is taken or contains a dot")
         module = module.to(self.device)
@@ -198,7 +257,28 @@ class StageRunner:
         self._modules[name] = module
         if optimizer is not None:
             self._optimizers[name] = self.accelerator.prepare_optimizer(optimizer)
+            if self.settings.max_grad_norm is not None:
+                optimizer.register_step_pre_hook(self._clip_hook)
+            if warmup_steps is not None:
+                from diffusers.optimization import get_scheduler
+
+                self._schedulers[name] = get_scheduler(
+                    "cosine", optimizer, num_warmup_steps=int(warmup_steps), num_training_steps=self.settings.steps
+                )
+        if ema and self.settings.ema_decay is not None:
+            from diffusers.training_utils import EMAModel
+
+            self._emas[name] = EMAModel(self.unwrap(name).parameters(), decay=self.settings.ema_decay)
         return module
+
+    def _clip_hook(self, optimizer: torch.optim.Optimizer, *_: Any) -> None:
+        params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        if params:
+            self.accelerator.clip_grad_norm_(params, self.settings.max_grad_norm)
+
+    def lr(self, name: str) -> float:
+        """The learning rate the next step of module `name`'s optimizer uses (its first parameter group)."""
+        return float(self._optimizers[name].param_groups[0]["lr"])
 
     def unwrap(self, name: str) -> nn.Module:
         return self.accelerator.unwrap_model(self._modules[name])
@@ -232,7 +312,12 @@ class StageRunner:
             for module in self._modules.values():
                 if any(p.requires_grad for p in module.parameters()):
                     module.train()
-            values = {key: float(value) for key, value in step_fn(step).items()}
+            with self.accelerator.autocast():  # a no-op unless mixed_precision is bf16
+                values = {key: float(value) for key, value in step_fn(step).items()}
+            for scheduler in self._schedulers.values():
+                scheduler.step()
+            for name, ema in self._emas.items():
+                ema.step(self.unwrap(name).parameters())
             losses.append(values)
             done = step + 1
             self._append_log(done, values)
@@ -291,14 +376,36 @@ class StageRunner:
                 f"{', '.join(differing)}. Only {self.section}.steps may change on resume; use a new "
                 f"{self.section}.run_dir to start over.",
             )
+        own = checkpoint.extra.get(RUNNER_STATE) or {}
+        raw_weights, ema_states = own.get("weights") or {}, own.get("ema") or {}
         for name in self._modules:
             state = module_state(checkpoint.model_state, name)
-            self.unwrap(name).load_state_dict(state, strict=True)
+            module = self.unwrap(name)
+            if name in self._emas:  # `<name>.*` holds the EMA weights; the training weights are kept beside them
+                if name not in raw_weights or name not in ema_states:
+                    raise CheckpointError("CHECKPOINT_NO_EMA", f"cannot resume from {path}: no EMA state of {name!r}")
+                shadow = [state[key].to(self.device) for key, _ in module.named_parameters()]
+                self._emas[name].load_state_dict({**ema_states[name], "shadow_params": shadow})
+                state = raw_weights[name]
+            module.load_state_dict(state, strict=True)
         stored = checkpoint.optimizer_state or {}
         for name, optimizer in self._optimizers.items():
             if name not in stored:
                 raise CheckpointError("CHECKPOINT_NO_OPTIMIZER", f"cannot resume from {path}: no optimizer {name!r}")
             optimizer.load_state_dict(stored[name])
+        schedules = own.get("schedulers") or {}
+        for name, scheduler in self._schedulers.items():
+            if name in schedules:
+                scheduler.load_state_dict(schedules[name])
+            else:  # a checkpoint from before the runner saved schedules: the schedule is a function of the step
+                scheduler.last_epoch = checkpoint.step
+            # Set the lr of the step about to run from the schedule of the current `steps` (a raised `steps` re-plans
+            # the remaining decay; unchanged, this is the saved lr).
+            for group, base, rule in zip(
+                scheduler.optimizer.param_groups, scheduler.base_lrs, scheduler.lr_lambdas, strict=True
+            ):
+                group["lr"] = base * rule(scheduler.last_epoch)
+            scheduler._last_lr = [group["lr"] for group in scheduler.optimizer.param_groups]
         self.log(f"{self.stage}: resumed from {path} at step {checkpoint.step}")
         return checkpoint.step
 
@@ -307,16 +414,28 @@ class StageRunner:
         self.accelerator.wait_for_everyone()
         if self.is_main:
             state: dict[str, torch.Tensor] = {}
+            own: dict[str, Any] = {"schedulers": {name: s.state_dict() for name, s in self._schedulers.items()}}
             for name in self._modules:
-                for key, value in self.unwrap(name).state_dict().items():
-                    state[f"{name}.{key}"] = value.detach().cpu()
+                module = self.unwrap(name)
+                weights = {key: value.detach().cpu() for key, value in module.state_dict().items()}
+                if name in self._emas:
+                    ema = self._emas[name]
+                    own.setdefault("weights", {})[name] = dict(weights)
+                    own.setdefault("ema", {})[name] = {
+                        key: value for key, value in ema.state_dict().items() if key != "shadow_params"
+                    }
+                    names = [key for key, _ in module.named_parameters()]
+                    weights.update(
+                        {key: shadow.detach().cpu().clone() for key, shadow in zip(names, ema.shadow_params, strict=True)}
+                    )
+                state.update({f"{name}.{key}": value for key, value in weights.items()})
             save_checkpoint(
                 target,
                 model_state=state,
                 optimizer_state={name: opt.state_dict() for name, opt in self._optimizers.items()},
                 step=step,
                 config=self.cfg,
-                extra={**self.extra, "stage": self.stage, "processes": self.num_processes},
+                extra={**self.extra, "stage": self.stage, "processes": self.num_processes, RUNNER_STATE: own},
             )
             self.log(f"{self.stage}: saved {target}")
         self.accelerator.wait_for_everyone()
@@ -334,7 +453,7 @@ class StageRunner:
         if not self.is_main or not path.exists():
             return
         kept = [line for line in path.read_text(encoding="utf-8").splitlines() if json.loads(line)["step"] <= start]
-        path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+        atomic_write_text(path, "".join(f"{line}\n" for line in kept))
 
 
 def read_loss_log(path: Path) -> list[dict[str, float]]:

@@ -5,7 +5,7 @@ latent of the bicubic-upscaled LQ image to the latent of the reference teacher's
 Owns the stage's config section (`teacher_latent.*`), its loss (L1 between latents + an optional pixel L1 through the
 frozen decoder), the transformer's from-scratch initialisation and `encode_lq`, the one definition of the teacher's
 input latent (the latent cache must use it too).
-May import: torch, tinysr_train.{models, registry, train.runner, train.teacher_vae}.
+May import: torch, tinysr_train.{models, registry, train.runner, train.stage_common, train.teacher_vae}.
 
 TSD-SR's structure is kept whole: both MMDiT streams, adaLN at the configured timestep and the fixed seeded prompt
 conditioning of `build_teacher`; one step from sigma 1 (`denoise(z) = z - prediction`). The transformer is fully trained
@@ -30,6 +30,14 @@ from tinysr_train.models.lr_input import vae_input
 from tinysr_train.registry import ModelConfig, get_config
 from tinysr_train.train import teacher_vae
 from tinysr_train.train.runner import StageResult, StageRunner, StageSettings, load_stage_modules, stage_output
+from tinysr_train.train.stage_common import (
+    PixelCache,
+    build_optimizer,
+    check_loss_weights,
+    check_positive_int,
+    load_cache,
+    pretrained_teacher,
+)
 
 STAGE = "teacher-latent"
 SECTION = "teacher_latent"
@@ -76,29 +84,28 @@ def build_untrained_teacher(cfg: Mapping[str, Any]) -> OneStepTeacher:
 
 
 def train_teacher_latent(
-    cfg: Mapping[str, Any], *, cache: teacher_vae.PixelCache | None = None, log: Callable[[str], None] = print
+    cfg: Mapping[str, Any], *, cache: PixelCache | None = None, log: Callable[[str], None] = print
 ) -> StageResult:
     """Runs (or resumes) `teacher_latent` up to its `steps`; `cache` defaults to `PairCache.load(paths.cache)`.
     With `teacher.pretrained` set, the real teacher replaces this stage: nothing is trained."""
-    if teacher_vae.pretrained_teacher(cfg):
+    if pretrained_teacher(cfg):
         log(f"{STAGE}: nothing to do, teacher.pretrained is set (the real TSD-SR teacher is used)")
         return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
     section = cfg[SECTION]
-    teacher_vae.check_loss_weights(section, SECTION, required=("latent_l1",), optional=("pixel_l1",))
-    teacher_vae.check_positive_int(section, SECTION, "batch_size")
+    check_loss_weights(section, SECTION, required=("latent_l1",), optional=("pixel_l1",))
+    check_positive_int(section, SECTION, "batch_size")
     settings = StageSettings.from_section(section, SECTION)
     runner = StageRunner(STAGE, cfg, settings, section=SECTION, reads=(teacher_vae.SECTION,), log=log)
     teacher = build_untrained_teacher(cfg)
-    optimizer = teacher_vae.build_optimizer(list(teacher.transformer.parameters()), section)
-    model = runner.add(MODULE, teacher, optimizer)
+    optimizer = build_optimizer(list(teacher.transformer.parameters()), section)
+    model = runner.add(MODULE, teacher, optimizer, warmup_steps=int(section["warmup_steps"]), ema=True)
     bare: TSDSRTeacher = runner.unwrap(MODULE)  # type: ignore[assignment]
     weights = {key: float(value) for key, value in section["loss_weights"].items()}
     pixel_weight = weights.get("pixel_l1", 0.0)
-    pixel_cache = cache if cache is not None else teacher_vae.load_cache(cfg)
-    batch, warmup, lr = int(section["batch_size"]), int(section["warmup_steps"]), float(section["lr"])
+    pixel_cache = cache if cache is not None else load_cache(cfg)
+    batch = int(section["batch_size"])
 
     def step_fn(step: int) -> dict[str, float]:
-        teacher_vae.set_lr(optimizer, teacher_vae.scheduled_lr(lr, step, settings.steps, warmup))
         pixels = pixel_cache.pixels(pixel_cache.sample_indices(runner.generator(step), batch))
         lq, ref = pixels["lq"].to(runner.device), pixels["ref"].to(runner.device)
         with torch.no_grad():  # the VAE is frozen: its latents are data
@@ -118,7 +125,7 @@ def train_teacher_latent(
 
 def teacher_provenance(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """What `load_trained_teacher` loads, for cache metadata: the pretrained paths, or the checkpoint and its hash."""
-    real = teacher_vae.pretrained_teacher(cfg)
+    real = pretrained_teacher(cfg)
     if real:
         return {"pretrained": dict(real)}
     checkpoint = stage_output(Path(cfg[SECTION]["run_dir"]), STAGE)
@@ -129,7 +136,7 @@ def load_trained_teacher(cfg: Mapping[str, Any]) -> TSDSRTeacher:
     """The latent teacher, frozen and in eval mode, on the CPU: the real TSD-SR teacher when `teacher.pretrained` is
     set (MissingWeightsError names every absent file), else the latest checkpoint of `teacher_latent.run_dir`
     (STAGE_NOT_RUN names `tinysr-train teacher-latent` if it has not been trained)."""
-    real = teacher_vae.pretrained_teacher(cfg)
+    real = pretrained_teacher(cfg)
     if real:
         model_cfg = get_config(cfg["model"]["registry"])
         teacher = TSDSRTeacher.from_pretrained(

@@ -1,14 +1,14 @@
 """Stage `teacher-vae`: trains the small latent teacher's SD3-layout AutoencoderKL from scratch on cached pixels.
 
-Owns the stage's config section (`teacher_vae.*`), its loss (L1 reconstruction + LDM-weighted KL + an optional
-perceptual term), the learning-rate schedule and config checks both teacher stages use. The checkpoint
+Owns the stage's config section (`teacher_vae.*`) and its loss (L1 reconstruction + LDM-weighted KL + an optional
+perceptual term); the helpers both teacher stages use are in `train.stage_common`. The checkpoint
 holds module `vae`, a plain diffusers AutoencoderKL state that `teacher-latent` loads into its teacher.
-May import: torch, diffusers, tinysr_train.{registry, train.runner}; the pixel cache and perceptual losses lazily.
+May import: torch, diffusers, tinysr_train.{registry, train.runner, train.stage_common}; the pixel cache and perceptual losses lazily.
 
 The real teacher's VAE is SD3's; it cannot be downloaded here, so the small recipe trains its own at `model.registry`'s
 sizes. It sees the images the teacher will encode and decode: HQ photos and the reference teacher's outputs (and, if
 `sources` says so, bicubic-upscaled LQ, the teacher's input). Resume is exact: the batch and the posterior noise come
-from the runner's per-step generators and the learning rate is a function of the step.
+from the runner's per-step generators and the runner saves the learning-rate schedule with the checkpoint.
 """
 
 from __future__ import annotations
@@ -16,16 +16,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL
-from torch import nn
 
+from tinysr_train.atomic import atomic_write_text
 from tinysr_train.models.lr_input import bicubic_up
 from tinysr_train.registry import ModelConfig, get_config
 from tinysr_train.train.runner import StageError, StageResult, StageRunner, StageSettings
+from tinysr_train.train.stage_common import (
+    PixelCache,
+    build_optimizer,
+    check_loss_weights,
+    check_positive_int,
+    load_cache,
+    pretrained_teacher,
+)
 
 if TYPE_CHECKING:
     from tinysr_train.losses import PerceptualLoss
@@ -36,14 +44,6 @@ MODULE = "vae"
 SOURCES = ("hq", "ref", "lq_up")  # lq_up = bicubic x4 of the LQ image: what the latent teacher encodes as its input
 NO_PERCEPTUAL = "none"
 NOISE_STREAM = 1  # runner.generator stream of the posterior samples (stream 0 draws the batch)
-
-
-class PixelCache(Protocol):
-    """What the teacher stages need from `tinysr_train.data.cache.PairCache` (pixels in [0, 1], N x 3 x H x W)."""
-
-    def pixels(self, indices: Sequence[int] | torch.Tensor) -> dict[str, torch.Tensor]: ...
-
-    def sample_indices(self, generator: torch.Generator, batch: int) -> torch.Tensor: ...
 
 
 class TrainableVAE(AutoencoderKL):
@@ -57,36 +57,6 @@ class TrainableVAE(AutoencoderKL):
         posterior = self.encode(images).latent_dist
         reconstruction = self.decode(posterior.sample(generator=generator)).sample
         return reconstruction, posterior.kl(), posterior.mean
-
-
-def load_cache(cfg: Mapping[str, Any]) -> PixelCache:
-    from tinysr_train.data.cache import PairCache
-
-    return PairCache.load(Path(cfg["paths"]["cache"]))
-
-
-def pretrained_teacher(cfg: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """`teacher.pretrained` (the real SD3 + TSD-SR weights: transformer, vae, conditioning, lora), or None when the
-    recipe trains its own small teacher. Both teacher stages skip their training when it is set."""
-    return (cfg.get("teacher") or {}).get("pretrained")
-
-
-def scheduled_lr(base_lr: float, step: int, steps: int, warmup_steps: int) -> float:
-    """Linear warmup over `warmup_steps`, then cosine decay to 0 at `steps`: a function of the step only (exact resume;
-    raising `steps` on resume re-plans the remaining decay)."""
-    if step < warmup_steps:
-        return base_lr * (step + 1) / warmup_steps
-    progress = (step - warmup_steps) / max(1, steps - warmup_steps)
-    return base_lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-
-def build_optimizer(params: Sequence[nn.Parameter], section: Mapping[str, Any]) -> torch.optim.AdamW:
-    return torch.optim.AdamW(params, lr=float(section["lr"]), weight_decay=float(section["weight_decay"]))
-
-
-def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] = lr
 
 
 def build_vae(model_cfg: ModelConfig, seed: int) -> TrainableVAE:
@@ -119,14 +89,13 @@ def train_teacher_vae(
     runner = StageRunner(STAGE, cfg, settings, section=SECTION, log=log)
     vae = build_vae(model_cfg, int(cfg["seed"]))
     optimizer = build_optimizer(list(vae.parameters()), section)
-    model = runner.add(MODULE, vae, optimizer)
+    model = runner.add(MODULE, vae, optimizer, warmup_steps=int(section["warmup_steps"]), ema=True)
     weights = {key: float(value) for key, value in section["loss_weights"].items()}
     perceptual = _perceptual(section, runner.device)
     pixel_cache = cache if cache is not None else load_cache(cfg)
-    batch, warmup, lr = int(section["batch_size"]), int(section["warmup_steps"]), float(section["lr"])
+    batch = int(section["batch_size"])
 
     def step_fn(step: int) -> dict[str, float]:
-        set_lr(optimizer, scheduled_lr(lr, step, settings.steps, warmup))
         indices = pixel_cache.sample_indices(runner.generator(step), batch)
         images = training_images(pixel_cache.pixels(indices), sources).to(runner.device)
         reconstruction, kl, mean = model(images, runner.generator(step, NOISE_STREAM))
@@ -172,9 +141,7 @@ def _report_exact_codec(
         roundtrip = (codec.decode(codec.encode(images * 2.0 - 1.0)) + 1.0) / 2.0
         mse = float(F.mse_loss(roundtrip, images))
         report[f"psnr_{source}"] = "lossless" if mse == 0.0 else 10.0 * math.log10(1.0 / mse)
-    run_dir = Path(cfg[SECTION]["run_dir"])
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / CODEC_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(Path(cfg[SECTION]["run_dir"]) / CODEC_REPORT, json.dumps(report, indent=2) + "\n")
     log(f"{STAGE}: exact codec, nothing to train; round trip on held-out crops: {report}")
     return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
 
@@ -201,23 +168,3 @@ def _check_section(section: Mapping[str, Any]) -> tuple[str, ...]:
     check_positive_int(section, SECTION, "batch_size")
     return sources
 
-
-def check_loss_weights(
-    section: Mapping[str, Any], name: str, *, required: Sequence[str], optional: Sequence[str] = ()
-) -> None:
-    weights = section["loss_weights"]
-    known = (*required, *optional)
-    unknown = [key for key in weights if key not in known]
-    missing = [key for key in required if key not in weights]
-    if unknown or missing:
-        raise StageError(
-            "STAGE_CONFIG",
-            f"{name}.loss_weights has unknown terms {unknown} and lacks {missing}; this stage needs "
-            f"{', '.join(required)}" + (f" and may weight {', '.join(optional)}" if optional else ""),
-        )
-
-
-def check_positive_int(section: Mapping[str, Any], name: str, key: str) -> None:
-    value = section[key]
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise StageError("STAGE_CONFIG", f"{name}.{key} must be a positive integer, found {value!r}")

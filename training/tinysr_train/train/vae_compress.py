@@ -12,7 +12,7 @@ The names of the perceptual loss and discriminator are in the config; their desc
 substitute was used) are saved in every checkpoint's `extra`.
 Owns the two sections, the step functions and the held-out split (`vae_encoder.holdout`: the last pairs of the cache,
 never trained on, where `report-vae` measures quality).
-May import: torch, tinysr_train.{registry, models, losses, train.runner, train.teacher_vae}; the cache lazily.
+May import: torch, tinysr_train.{registry, models, losses, train.runner, train.stage_common}; the cache lazily.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +29,6 @@ from tinysr_train.losses import PerceptualLoss, build_discriminator, build_perce
 from tinysr_train.models import TinyVAE
 from tinysr_train.models.lr_input import vae_input
 from tinysr_train.registry import TINY_VAE_VARIANTS, TinyVAEConfig, get_config
-from tinysr_train.train import teacher_vae
 from tinysr_train.train.runner import (
     StageError,
     StageResult,
@@ -37,6 +36,13 @@ from tinysr_train.train.runner import (
     StageSettings,
     load_stage_modules,
     stage_output,
+)
+from tinysr_train.train.stage_common import (
+    LatentCache,
+    build_optimizer,
+    check_loss_weights,
+    check_positive_int,
+    load_cache,
 )
 
 COMMAND = "vae-compress"
@@ -56,16 +62,6 @@ DECODER_SOURCES = {"hq": ("hq", "hq"), "teacher": ("teacher", "ref")}
 def has_weights(module: torch.nn.Module) -> bool:
     """False for the exact codec's encoder (variant `unshuffle`), which has nothing to train or load."""
     return any(True for _ in module.parameters())
-
-
-class LatentCache(Protocol):
-    """What this stage needs from `tinysr_train.data.cache.PairCache`."""
-
-    def __len__(self) -> int: ...
-
-    def pixels(self, indices: torch.Tensor) -> dict[str, torch.Tensor]: ...
-
-    def latents(self, indices: torch.Tensor) -> dict[str, torch.Tensor]: ...
 
 
 class TrainableTinyVAE(TinyVAE):
@@ -96,12 +92,6 @@ def build_tiny_vae_for(cfg: Mapping[str, Any]) -> TrainableTinyVAE:
         return TrainableTinyVAE(tiny_vae_config(cfg))
 
 
-def load_cache(cfg: Mapping[str, Any]) -> LatentCache:
-    from tinysr_train.data.cache import PairCache
-
-    return PairCache.load(Path(cfg["paths"]["cache"]))
-
-
 def split(cache: LatentCache, cfg: Mapping[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
     """(training indices, held-out indices): the last `vae_encoder.holdout` pairs are held out."""
     holdout, total = cfg[ENCODER_SECTION]["holdout"], len(cache)
@@ -124,7 +114,7 @@ def train_encoder(
 ) -> StageResult:
     """Phase 1: tiny encoder (bicubic x4 LQ in [-1, 1]) -> the cached teacher latent of that LQ, by L2."""
     section = cfg[ENCODER_SECTION]
-    teacher_vae.check_positive_int(section, ENCODER_SECTION, "batch_size")
+    check_positive_int(section, ENCODER_SECTION, "batch_size")
     settings = StageSettings.from_section(section, ENCODER_SECTION)
     runner = StageRunner(ENCODER_STAGE, cfg, settings, section=ENCODER_SECTION, log=log)
     vae = build_tiny_vae_for(cfg)
@@ -132,15 +122,14 @@ def train_encoder(
         log(f"{ENCODER_STAGE}: the {vae.config.variant} encoder is the exact codec, nothing to train")
         return StageResult(start_step=0, step=0, losses=[], checkpoints=[])
     vae.decoder.requires_grad_(False)
-    optimizer = teacher_vae.build_optimizer(list(vae.encoder.parameters()), section)
-    model = runner.add(MODULE, vae, optimizer)
+    optimizer = build_optimizer(list(vae.encoder.parameters()), section)
+    model = runner.add(MODULE, vae, optimizer, warmup_steps=int(section["warmup_steps"]), ema=True)
     runner.extra = {"phase": "encoder", "variant": vae.config.variant}
     latent_cache = cache if cache is not None else load_cache(cfg)
     train_indices, _ = split(latent_cache, cfg)
-    batch, warmup, lr = int(section["batch_size"]), int(section["warmup_steps"]), float(section["lr"])
+    batch = int(section["batch_size"])
 
     def step_fn(step: int) -> dict[str, float]:
-        teacher_vae.set_lr(optimizer, teacher_vae.scheduled_lr(lr, step, settings.steps, warmup))
         indices = draw(train_indices, runner.generator(step), batch)
         lq = latent_cache.pixels(indices)["lq"].to(runner.device)
         target = latent_cache.latents(indices)["lq"].to(runner.device, torch.float32)
@@ -169,8 +158,8 @@ def train_decoder(
     if has_weights(vae.encoder):
         load_stage_modules(stage_output(Path(cfg[ENCODER_SECTION]["run_dir"]), COMMAND), {MODULE: vae})
     vae.encoder.requires_grad_(False)
-    optimizer = teacher_vae.build_optimizer(list(vae.decoder.parameters()), section)
-    model = runner.add(MODULE, vae, optimizer)
+    optimizer = build_optimizer(list(vae.decoder.parameters()), section)
+    model = runner.add(MODULE, vae, optimizer, warmup_steps=int(section["warmup_steps"]), ema=True)
     weights = {key: float(value) for key, value in section["loss_weights"].items()}
     perceptual = _perceptual(section, weights, runner.device)
     with torch.random.fork_rng(devices=[]):  # the same initial critic in every invocation with this seed
@@ -191,12 +180,11 @@ def train_decoder(
     latent_cache = cache if cache is not None else load_cache(cfg)
     train_indices, _ = split(latent_cache, cfg)
     reconstruction_loss = RECONSTRUCTION_LOSSES[section["reconstruction"]]
-    batch, warmup, lr = int(section["batch_size"]), int(section["warmup_steps"]), float(section["lr"])
+    batch = int(section["batch_size"])
     gan_start = int(section["gan_start"])
     latent_key, pixel_key = DECODER_SOURCES[section["source"]]
 
     def step_fn(step: int) -> dict[str, float]:
-        teacher_vae.set_lr(optimizer, teacher_vae.scheduled_lr(lr, step, settings.steps, warmup))
         indices = draw(train_indices, runner.generator(step), batch)
         hq = latent_cache.pixels(indices)[pixel_key].to(runner.device)
         latent = latent_cache.latents(indices)[latent_key].to(runner.device, torch.float32)
@@ -251,12 +239,12 @@ def _perceptual(
 
 
 def _check_decoder(section: Mapping[str, Any]) -> None:
-    teacher_vae.check_positive_int(section, DECODER_SECTION, "batch_size")
+    check_positive_int(section, DECODER_SECTION, "batch_size")
     if section["source"] not in DECODER_SOURCES:
         raise StageError(
             "STAGE_CONFIG", f"{DECODER_SECTION}.source is {section['source']!r}; expected one of {', '.join(DECODER_SOURCES)}"
         )
-    teacher_vae.check_loss_weights(section, DECODER_SECTION, required=("reconstruction", "perceptual", "gan"))
+    check_loss_weights(section, DECODER_SECTION, required=("reconstruction", "perceptual", "gan"))
     if section["reconstruction"] not in RECONSTRUCTION_LOSSES:
         raise StageError(
             "STAGE_CONFIG",

@@ -28,6 +28,7 @@ from tinysr_train.profiling.vae_costs import TEACHER_KEY, VAECost, vae_costs
 from tinysr_train.registry import get_config
 from tinysr_train.train import teacher_latent, vae_compress
 from tinysr_train.train.runner import StageError, latest_checkpoint
+from tinysr_train.train.stage_common import load_cache
 
 EVAL_BATCH = 8
 M, G = 1e6, 1e9
@@ -51,7 +52,7 @@ def psnr(image: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 def measure_quality(cfg: Mapping[str, Any]) -> tuple[dict[str, Quality], int, list[str]]:
     """({"teacher" | variant: Quality}, the number of held-out pairs, notes on what could not be measured)."""
     try:
-        cache = vae_compress.load_cache(cfg)
+        cache = load_cache(cfg)
         _, held_out = vae_compress.split(cache, cfg)
         cache.latents(held_out[:1])  # fails now, with the command to run, if the latents are not cached yet
     except DataError as err:
