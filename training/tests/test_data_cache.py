@@ -162,3 +162,16 @@ def test_data_cache_command_builds_pixels_then_waits_for_the_teacher(
     assert "error [STAGE_NOT_RUN]" in capsys.readouterr().err
     assert main([*command, "pixels", "reference.model=esrgan"]) == 2
     assert "error [DATA_CONFIG]: reference.model must be one of" in capsys.readouterr().err
+
+
+def test_atomic_writes_get_the_mode_a_plain_write_would(tmp_path: Path) -> None:
+    """mkstemp's owner-only 0600 once reached the exported manifest.json; atomic files get 0666 less the umask."""
+    import os
+    import stat
+
+    from tinysr_train.atomic import atomic_write_text
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x", encoding="utf-8")
+    atomic = atomic_write_text(tmp_path / "atomic.txt", "x")
+    assert stat.S_IMODE(os.stat(atomic).st_mode) == stat.S_IMODE(os.stat(plain).st_mode)

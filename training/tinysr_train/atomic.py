@@ -26,11 +26,20 @@ def atomic_write(target: Path, write: Callable[[Path], None], *, suffix: str = "
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp makes the file owner-only (0600); give it the mode a plain open() would (0666 less the umask), so
+        # a manifest or model folder stays readable by whoever runs the app.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def atomic_write_text(target: Path, text: str) -> Path:

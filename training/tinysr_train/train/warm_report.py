@@ -85,7 +85,8 @@ def _pipeline_stage(cfg: Mapping[str, Any], stage: int) -> TinySRPipeline:
         raise StageError("STAGE_NOT_RUN", f"{spec.name} has no checkpoint")
     pipeline = restore.initial_pipeline(cfg, 1)
     load_stage_modules(checkpoint, {restore.MODULE: pipeline})
-    return pipeline.eval()
+    # RestorationPipeline's forward is the training call (latent -> latent); the plain class runs LR -> HR.
+    return TinySRPipeline(pipeline.student, pipeline.tiny_vae).eval()
 
 
 def stage_rows(cfg: Mapping[str, Any], pixels: Mapping[str, torch.Tensor]) -> tuple[list[Row], list[str]]:
