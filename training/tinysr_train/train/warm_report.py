@@ -23,7 +23,7 @@ from torch import nn
 from tinysr_train.data.cache import PairCache
 from tinysr_train.eval.metrics import luma, psnr_y
 from tinysr_train.models import TinySRPipeline, build_student
-from tinysr_train.models.lr_input import bicubic_up, vae_input
+from tinysr_train.models.lr_input import SCALE, bicubic_up, vae_input
 from tinysr_train.profiling.counter import count
 from tinysr_train.prune.stage import load_pruned_student
 from tinysr_train.registry import get_config
@@ -34,21 +34,24 @@ Upscale = Callable[[torch.Tensor], torch.Tensor]  # N x 3 x h x w LR in [0, 1] -
 BATCH = 16
 
 
-def token_border_ratio(images: torch.Tensor, period: int) -> float:
-    """Mean |luma step| between neighbours across the `period`-px token borders, over the mean step inside tokens
-    (both directions). About 1 for an image without a grid; a model that shows its token grid as blocks scores above."""
+def token_border_ratio(images: torch.Tensor, period: int, phase: int = SCALE) -> float:
+    """Mean |luma step| between neighbours across the `period`-px token borders, over the mean step at the other
+    positions of the same phase modulo `phase` (both directions). About 1 for an image without a grid; a model that
+    shows its token grid as blocks scores above. Comparing like phases matters: any x4 upsampler's output has a 4 px
+    rhythm (each LR pixel spreads over 4 HR pixels), and token borders (16 px) always fall on that rhythm's boundary."""
     y = luma(images)
     steps = [(y[..., :, 1:] - y[..., :, :-1]).abs(), (y[..., 1:, :] - y[..., :-1, :]).abs()]
     border_sum = inside_sum = 0.0
     border_count = inside_count = 0
     for axis, step in zip((-1, -2), steps, strict=True):
-        across = (torch.arange(step.shape[axis]) + 1) % period == 0  # the step from pixel k to k+1 crosses a border
-        mask = across.view(-1, 1) if axis == -2 else across.view(1, -1)
-        mask = mask.expand(step.shape[-2:])
-        border_sum += float(step[..., mask].sum())
-        border_count += int(mask.sum()) * step.shape[0]
-        inside_sum += float(step[..., ~mask].sum())
-        inside_count += int((~mask).sum()) * step.shape[0]
+        position = torch.arange(step.shape[axis]) + 1  # the step from pixel k to k+1 ends at k+1
+        across, same_phase = position % period == 0, position % phase == 0
+        masks = [m.view(-1, 1) if axis == -2 else m.view(1, -1) for m in (across, same_phase & ~across)]
+        border, inside = (m.expand(step.shape[-2:]) for m in masks)
+        border_sum += float(step[..., border].sum())
+        border_count += int(border.sum()) * step.shape[0]
+        inside_sum += float(step[..., inside].sum())
+        inside_count += int(inside.sum()) * step.shape[0]
     return (border_sum / border_count) / (inside_sum / inside_count)
 
 
@@ -195,8 +198,8 @@ def build_report(
         f"Held-out crops: {len(holdout)} pairs ({holdout.cache_dir}); LQ {tuple(pixels['lq'].shape[-2:])} px, "
         "targets = Real-ESRGAN x4plus's outputs on the same LQ. Agreement = PSNR-Y against x4plus's output; "
         "fidelity = PSNR-Y against the HQ crop; token borders = mean luma step across the "
-        f"{model_cfg.vae_scale * model_cfg.transformer.patch_size} px token borders over the mean step inside tokens "
-        "(1.00 = no grid).",
+        f"{model_cfg.vae_scale * model_cfg.transformer.patch_size} px token borders over the mean step at the other "
+        f"multiples of {SCALE} px inside tokens (1.00 = no grid).",
         "",
         "| stage | what | agreement (dB) | fidelity (dB) | token borders |",
         "| --- | --- | ---: | ---: | ---: |",
