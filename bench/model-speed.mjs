@@ -42,7 +42,6 @@ const teacherDir = values.teacher ? path.resolve(values.teacher) : teacherFolder
 const models = {};
 for (const [index, spec] of specs.entries()) models[index === 0 ? 'candidate' : `other ${index}`] = await openModel(modelFolder(spec), threads);
 models.teacher = await openModel(teacherDir, threads);
-const candidate = models.candidate;
 const tile = 128; // LR px: a 512 x 512 output
 /** The latency run's tiling: one 128 px tile for a free-tile model, the model's own fixed tiles otherwise. */
 const latencyOptions = ({ model }) => (model.manifest.tile.mode === 'fixed' ? { batch: 1 } : { tile, batch: 1 });

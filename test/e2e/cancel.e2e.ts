@@ -5,11 +5,11 @@
 // from that tile.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, readMetadata, removeTempDir, writeTestImage } from '../helpers/images.js';
+import { describe, expect, it } from 'vitest';
+import { readMetadata, writeTestImage } from '../helpers/images.js';
 import { chromiumAvailable } from './support/chromium.js';
 import { screenshotSizes } from './support/screenshots.js';
-import { keepEvidenceOnFailure, openStudio, type StudioSession } from './support/session.js';
+import { useStudio } from './support/session.js';
 
 const FAST_MODEL = 'generic-x4-tiny';
 /** About a second or more per 128 px tile on a 2-core CPU: longer than the cancel may take. */
@@ -18,26 +18,13 @@ const SLOW_MODEL = 'tinysr-tiny';
 const CANCEL_BOUND_MS = 1000;
 
 describe.skipIf(!chromiumAvailable())('browser mode: cancel and pause', () => {
-  let dir: string;
-  let session: StudioSession;
-
-  keepEvidenceOnFailure(() => session);
-
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    session = await openStudio({ dataDir: path.join(dir, 'data'), homeDir: dir });
-  });
-
-  afterAll(async () => {
-    expect(await session?.close()).toBe(0);
-    await removeTempDir(dir);
-  });
+  const suite = useStudio();
 
   it('cancels the running image inside a long tile within a second, says so at once, leaves no file, and runs the next one', async () => {
-    const { studio } = session;
-    const out = path.join(dir, 'out');
-    const big = await writeTestImage(path.join(dir, 'big.png'), { width: 384, height: 256, format: 'png' });
-    const small = await writeTestImage(path.join(dir, 'small.png'), { width: 20, height: 16, format: 'png' });
+    const { studio } = suite.session;
+    const out = path.join(suite.dir, 'out');
+    const big = await writeTestImage(path.join(suite.dir, 'big.png'), { width: 384, height: 256, format: 'png' });
+    const small = await writeTestImage(path.join(suite.dir, 'small.png'), { width: 20, height: 16, format: 'png' });
     await studio.settings.chooseModel(SLOW_MODEL);
     await studio.settings.setOutputFolder(out);
 
@@ -62,10 +49,10 @@ describe.skipIf(!chromiumAvailable())('browser mode: cancel and pause', () => {
   });
 
   it('pauses after the current tile with the progress and ETA kept, and resume goes on from that tile', async () => {
-    const { studio } = session;
-    const out = path.join(dir, 'out-pause');
-    const big = await writeTestImage(path.join(dir, 'pause-me.png'), { width: 640, height: 640, format: 'png' });
-    const next = await writeTestImage(path.join(dir, 'after.png'), { width: 20, height: 16, format: 'png' });
+    const { studio } = suite.session;
+    const out = path.join(suite.dir, 'out-pause');
+    const big = await writeTestImage(path.join(suite.dir, 'pause-me.png'), { width: 640, height: 640, format: 'png' });
+    const next = await writeTestImage(path.join(suite.dir, 'after.png'), { width: 20, height: 16, format: 'png' });
     await studio.settings.chooseModel(FAST_MODEL);
     await studio.settings.setOutputFolder(out);
     await studio.add.addPaths([big, next]);

@@ -5,37 +5,24 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDir, writeTestImage } from '../helpers/images.js';
+import { describe, expect, it } from 'vitest';
+import { writeTestImage } from '../helpers/images.js';
 import { chromiumAvailable } from './support/chromium.js';
 import { screenshotSizes } from './support/screenshots.js';
-import { keepEvidenceOnFailure, openStudio, type StudioSession } from './support/session.js';
+import { useStudio } from './support/session.js';
 
 const MODEL = 'generic-x4-tiny';
 /** What the engine's raw words look like: onnxruntime symbols, library file names, source paths. */
 const DEVELOPER_WORDS = /Ort[A-Z]|onnxruntime|\.so\b|\.cc\b|\.cpp\b|\/onnxruntime\//;
 
 describe.skipIf(!chromiumAvailable())('browser mode: messages for people', () => {
-  let dir: string;
-  let session: StudioSession;
-
-  keepEvidenceOnFailure(() => session);
-
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    session = await openStudio({ dataDir: path.join(dir, 'data'), homeDir: dir });
-  });
-
-  afterAll(async () => {
-    expect(await session?.close()).toBe(0);
-    await removeTempDir(dir);
-  });
+  const suite = useStudio();
 
   it('tells a provider fallback once for a batch, in plain words, with the raw text behind Details', async () => {
-    const { studio } = session;
+    const { studio } = suite.session;
     await studio.settings.chooseModel(MODEL);
-    await studio.settings.setOutputFolder(path.join(dir, 'out'));
-    const photos = await Promise.all(['a.png', 'b.png', 'c.png'].map((name) => writeTestImage(path.join(dir, name), { width: 24, height: 16, format: 'png' })));
+    await studio.settings.setOutputFolder(path.join(suite.dir, 'out'));
+    const photos = await Promise.all(['a.png', 'b.png', 'c.png'].map((name) => writeTestImage(path.join(suite.dir, name), { width: 24, height: 16, format: 'png' })));
     await studio.add.addPaths(photos);
     await studio.queue.start();
     for (const name of ['a.png', 'b.png', 'c.png']) await studio.queue.waitForState(name, 'done');
@@ -54,7 +41,7 @@ describe.skipIf(!chromiumAvailable())('browser mode: messages for people', () =>
   });
 
   it('says in the Hardware panel what each processor needs, without onnxruntime internals', async () => {
-    const { studio } = session;
+    const { studio } = suite.session;
     const providers = await studio.hardware.probe();
     expect(providers.find((p) => p.name === 'cpu')?.ok).toBe(true);
     for (const provider of providers) expect(provider.text).not.toMatch(DEVELOPER_WORDS);
@@ -62,9 +49,9 @@ describe.skipIf(!chromiumAvailable())('browser mode: messages for people', () =>
   });
 
   it('refuses a quality out of range in the field, with a sentence, and saves nothing', async () => {
-    const { studio } = session;
+    const { studio } = suite.session;
     /** The quality in the settings file the server saved. */
-    const savedQuality = async (): Promise<number> => JSON.parse(await fs.readFile(path.join(dir, 'data', 'settings.json'), 'utf8')).defaults.quality;
+    const savedQuality = async (): Promise<number> => JSON.parse(await fs.readFile(path.join(suite.dir, 'data', 'settings.json'), 'utf8')).defaults.quality;
     await studio.settings.chooseFormat('jpeg');
     expect(await studio.settings.typeQuality('150')).toBe('Quality is a whole number from 1 to 100.');
     await screenshotSizes(studio.page, 'messages-quality', { settings: true });
@@ -74,7 +61,7 @@ describe.skipIf(!chromiumAvailable())('browser mode: messages for people', () =>
   });
 
   it('takes ~/ in a typed output folder as the home folder', async () => {
-    const { studio } = session;
+    const { studio } = suite.session;
     await studio.settings.setOutputFolder('~/Upscaled by TinySR');
     expect(await studio.settings.outputFolderText()).toBe(path.join(os.homedir(), 'Upscaled by TinySR'));
   });

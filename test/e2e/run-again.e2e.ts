@@ -3,37 +3,24 @@
 // beside the new one.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDir, writeTestImage } from '../helpers/images.js';
+import { describe, expect, it } from 'vitest';
+import { writeTestImage } from '../helpers/images.js';
 import { chromiumAvailable } from './support/chromium.js';
 import { screenshotSizes } from './support/screenshots.js';
-import { keepEvidenceOnFailure, openStudio, type StudioSession } from './support/session.js';
+import { useStudio } from './support/session.js';
 
 const FIRST = 'generic-x4-tiny';
 const SECOND = 'tinysr-tiny';
 
 describe.skipIf(!chromiumAvailable())('browser mode: run a finished image again', () => {
-  let dir: string;
-  let session: StudioSession;
-
-  keepEvidenceOnFailure(() => session);
-
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    session = await openStudio({ dataDir: path.join(dir, 'data'), homeDir: dir });
-  });
-
-  afterAll(async () => {
-    expect(await session?.close()).toBe(0);
-    await removeTempDir(dir);
-  });
+  const suite = useStudio();
 
   it('runs a done image again with the model chosen for it afterwards, keeping the first output', async () => {
-    const { studio } = session;
-    const out = path.join(dir, 'out');
+    const { studio } = suite.session;
+    const out = path.join(suite.dir, 'out');
     await studio.settings.chooseModel(FIRST);
     await studio.settings.setOutputFolder(out);
-    await studio.add.addPaths([await writeTestImage(path.join(dir, 'again.png'), { width: 32, height: 24, format: 'png' })]);
+    await studio.add.addPaths([await writeTestImage(path.join(suite.dir, 'again.png'), { width: 32, height: 24, format: 'png' })]);
     await studio.queue.start();
     await studio.queue.waitForState('again.png', 'done');
     expect(await studio.queue.attemptsOf('again.png')).toBe(1);

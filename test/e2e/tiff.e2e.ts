@@ -3,37 +3,24 @@
 // the "Result" side is the x4 output (it showed the original before), and the difference view can read both.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, readMetadata, removeTempDir, writeTestImage } from '../helpers/images.js';
+import { describe, expect, it } from 'vitest';
+import { readMetadata, writeTestImage } from '../helpers/images.js';
 import { chromiumAvailable } from './support/chromium.js';
 import { screenshotSizes } from './support/screenshots.js';
-import { keepEvidenceOnFailure, openStudio, type StudioSession } from './support/session.js';
+import { useStudio } from './support/session.js';
 
 const MODEL = 'generic-x4-tiny';
 
 describe.skipIf(!chromiumAvailable())('browser mode: TIFF in and out', () => {
-  let dir: string;
-  let session: StudioSession;
-
-  keepEvidenceOnFailure(() => session);
-
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    session = await openStudio({ dataDir: path.join(dir, 'data'), homeDir: dir });
-  });
-
-  afterAll(async () => {
-    expect(await session?.close()).toBe(0);
-    await removeTempDir(dir);
-  });
+  const suite = useStudio();
 
   it('shows a TIFF input and its TIFF result, each at its own size, never the original as the result', async () => {
-    const { studio } = session;
-    const out = path.join(dir, 'out');
+    const { studio } = suite.session;
+    const out = path.join(suite.dir, 'out');
     await studio.settings.chooseModel(MODEL);
     await studio.settings.setOutputFolder(out);
     await studio.settings.chooseFormat('tiff');
-    await studio.add.addPaths([await writeTestImage(path.join(dir, 'scan.tif'), { width: 48, height: 32, format: 'tiff' })]);
+    await studio.add.addPaths([await writeTestImage(path.join(suite.dir, 'scan.tif'), { width: 48, height: 32, format: 'tiff' })]);
     await studio.queue.waitForState('scan.tif', 'queued');
     expect(await studio.queue.thumbnailSize('scan.tif')).toEqual({ width: 48, height: 32 });
 

@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../helpers/images.js';
 import { StudioPage } from '../pages/studio-page.js';
 import { launchChromium } from './chromium.js';
 import { SCREENSHOTS, startServe, type ServeOptions, type ServeProcess } from './serve-process.js';
@@ -53,4 +54,30 @@ export function keepEvidenceOnFailure(current: () => StudioSession | undefined):
     await fs.mkdir(SCREENSHOTS, { recursive: true });
     await session.studio.page.screenshot({ path: path.join(SCREENSHOTS, `failed-${name}.png`) }).catch(() => undefined);
   });
+}
+
+/** What `useStudio` opens for a suite: read its fields inside tests (they are set before the first one runs). */
+export interface StudioSuite {
+  /** The suite's temp folder (the server's data folder and home are inside it); removed after the suite. */
+  dir: string;
+  session: StudioSession;
+}
+
+/**
+ * The studio most e2e files share: a fresh temp folder, `tinysr serve` with its data folder and home there, and
+ * Chromium on it, opened before the suite's first test and closed after its last (the server must exit 0), with the
+ * evidence of a failing test kept. Call once, in the describe.
+ */
+export function useStudio(): StudioSuite {
+  const suite = {} as StudioSuite;
+  keepEvidenceOnFailure(() => suite.session);
+  beforeAll(async () => {
+    suite.dir = await makeTempDir();
+    suite.session = await openStudio({ dataDir: path.join(suite.dir, 'data'), homeDir: suite.dir });
+  });
+  afterAll(async () => {
+    expect(await suite.session?.close()).toBe(0);
+    await removeTempDir(suite.dir);
+  });
+  return suite;
 }
