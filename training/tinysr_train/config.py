@@ -257,6 +257,16 @@ def _first_line(err: Exception) -> str:
     return " ".join(str(err).split())
 
 
+def emit_report(text: str, out: Path | None) -> None:
+    """How the report commands (`report-vae`, `report-warm`) deliver their markdown: printed, or written atomically to
+    `--out` with a line saying so."""
+    if out is None:
+        print(text, end="")
+        return
+    atomic_write_text(out, text)
+    print(f"wrote {out}")
+
+
 def add_recipe_arguments(parser: argparse.ArgumentParser, example: str) -> None:
     """`--config FILE` (required) and trailing `KEY=VALUE` overrides: how every recipe-driven command reads its recipe
     (pass both to `load_config`). `example` is one override shown in the help, e.g. "prune.steps=4"."""

@@ -61,7 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from tinysr_train.config import load_config
+    from tinysr_train.config import emit_report, load_config
     from tinysr_train.train.vae_report import build_report
 
     options = [f"--{name} {getattr(args, name)}" for name in DEFAULTS if getattr(args, name) != DEFAULTS[name]]
@@ -70,10 +70,5 @@ def run_report(args: argparse.Namespace) -> int:
     text = build_report(
         load_config(args.config, args.overrides), repeats=args.repeats, threads=args.threads, regenerate=command
     )
-    if args.out is None:
-        print(text, end="")
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}")
+    emit_report(text, args.out)
     return 0

@@ -30,14 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-    import platform
     import time
 
     import torch
 
-    from tinysr_train.config import load_config
+    from tinysr_train.config import emit_report, load_config
     from tinysr_train.data.cache import PairCache
+    from tinysr_train.train.vae_report import cpu_description
     from tinysr_train.train.warm_report import build_report
 
     command = " ".join(
@@ -46,18 +45,11 @@ def run(args: argparse.Namespace) -> int:
         + ([f"--eval-dir {args.eval_dir}"] if args.eval_dir else [])
         + ([f"--out {args.out}"] if args.out else [])
     )
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     header = (
-        f"Machine: {platform.machine()} {platform.processor() or ''} with {os.cpu_count()} cores, "
-        f"torch {torch.__version__} on {torch.get_num_threads()} threads; load average at start {load}; "
+        f"Machine: {cpu_description()}, torch {torch.__version__} on {torch.get_num_threads()} threads; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
     )
     cfg = load_config(args.config, args.overrides)
     text = build_report(cfg, PairCache.load(args.holdout_cache), command, header, args.eval_dir)
-    if args.out is None:
-        print(text, end="")
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}")
+    emit_report(text, args.out)
     return 0
