@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One call on a leased GPU machine (the `device` tool): the small recipe's training stages, then the recoverability
+# One call on a GPU machine: the small recipe's training stages, then the recoverability
 # experiment and the VAE report, packed into $OUT for the trip back. Run from the repository root there, with
 #   carry: .whl (the diffusers wheel: python3 -m pip download --no-deps diffusers==0.42.1 -d .whl),
 #          .carry/train-photos (a copy of ../shared/data/train-photos), and

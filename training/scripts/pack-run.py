@@ -1,4 +1,4 @@
-"""Packs a recipe run's results small enough to carry off a leased GPU machine: each stage's latest checkpoint without
+"""Packs a recipe run's results small enough to copy back from a GPU machine: each stage's latest checkpoint without
 optimizer state (fp16 copies for stages later ones only read), keep-lists, loss logs and curves, cache metadata and the
 reports a run writes. Training pairs and caches stay behind (they are rebuilt deterministically from the photos).
 
