@@ -213,15 +213,17 @@ describe('decodeImage: bad inputs', () => {
       expect((await rejection<AppError>(decodeImage(file, LIMITS))).code).toBe('INPUT_UNREADABLE');
       return;
     }
-    // Root reads any file whatever its mode, and CI runs as root: decode in a child process that dropped to nobody
-    // (the folder stays traversable, so the file's own permission is what refuses the read).
+    // Root reads any file whatever its mode, and CI runs as root: decode in a child process that drops to nobody
+    // after loading the module (the checkout may sit in a folder nobody cannot enter, e.g. a 0700 mktemp folder), and
+    // with the test folder traversable, so the file's own permission is what refuses the read.
     const { spawnSync } = await import('node:child_process');
     const { pathToFileURL } = await import('node:url');
     await chmod(dir, 0o755);
     const decodeModule = pathToFileURL(path.resolve(import.meta.dirname, '..', '..', 'dist', 'core', 'imageio', 'decode.js')).href;
     const script = `import { decodeImage } from ${JSON.stringify(decodeModule)};
+process.setgid(65534); process.setuid(65534);
 decodeImage(${JSON.stringify(file)}, ${JSON.stringify(LIMITS)}).then(() => console.log('DECODED'), (e) => console.log(e.code));`;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('INPUT_UNREADABLE');
   });
